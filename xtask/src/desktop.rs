@@ -1,0 +1,32 @@
+//! Building and launching the desktop binary.
+
+use std::{
+    env,
+    path::{Path, PathBuf},
+    process::Command,
+};
+
+use anyhow::{bail, Result};
+
+use crate::process;
+
+/// Builds the debug desktop binary and returns its path.
+pub fn build(root: &Path) -> Result<PathBuf> {
+    process::cargo(root, &["build", "--package", "vrooli-desktop"])?;
+    let target = env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+    Ok(target.join("debug").join("vrooli-desktop"))
+}
+
+/// Fails early, in one line, when there is no display to open a window on.
+pub fn require_display() -> Result<()> {
+    let has = |name| env::var_os(name).is_some_and(|value| !value.is_empty());
+    if !has("DISPLAY") && !has("WAYLAND_DISPLAY") {
+        bail!("no display (DISPLAY and WAYLAND_DISPLAY are unset); run it on a virtual one: xvfb-run -a cargo xtask run");
+    }
+    Ok(())
+}
+
+/// Runs the app in the foreground until its window closes.
+pub fn launch(binary: &Path) -> Result<()> {
+    process::run(&mut Command::new(binary))
+}

@@ -1,0 +1,151 @@
+//! `cargo xtask`: the project's developer commands, in Rust so they run the same everywhere.
+//!
+//! Every external command is printed before it runs. `test` is what CI runs (`.ci/run`).
+
+mod codegen;
+mod desktop;
+mod process;
+mod smoke;
+mod system_deps;
+mod ui;
+mod webdriver;
+
+use std::{path::PathBuf, process::ExitCode, time::Instant};
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(about = "Developer tasks for the Vrooli workspace")]
+struct Cli {
+    #[command(subcommand)]
+    task: Task,
+}
+
+#[derive(Subcommand)]
+enum Task {
+    /// Install what is missing, build the UI and the desktop app, and open it on the default
+    /// data dir (`VROOLI_DATA_DIR` overrides it).
+    Run,
+    /// Everything CI checks: fmt, clippy, Rust tests, UI tests and a desktop smoke test.
+    Test,
+    /// `cargo bench --workspace`, passing extra arguments through.
+    Bench {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+    /// Regenerate code from `spec/`; with `--check`, fail if the committed output is stale.
+    Codegen {
+        #[arg(long)]
+        check: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.task {
+        Task::Run => run(),
+        Task::Test => test(),
+        Task::Bench { args } => bench(&args),
+        Task::Codegen { check } => codegen::run(check),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("xtask: error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The repository root: the parent of this crate's directory.
+fn repo_root() -> Result<PathBuf> {
+    let manifest_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest_dir
+        .parent()
+        .map(PathBuf::from)
+        .context("xtask/ has no parent directory")
+}
+
+fn run() -> Result<()> {
+    desktop::require_display()?;
+    let root = repo_root()?;
+    system_deps::ensure()?;
+    ui::ensure_deps(&root)?;
+    ui::build(&root)?;
+    let binary = desktop::build(&root)?;
+    desktop::launch(&binary)
+}
+
+/// Steps run in order; the first failure stops the run and is named in the error.
+fn test() -> Result<()> {
+    let root = repo_root()?;
+    let mut steps = Steps::default();
+    steps.run("system packages", system_deps::ensure)?;
+    steps.run("UI dependencies", || ui::ensure_deps(&root))?;
+    // The desktop crate embeds ui/dist at compile time, so the UI is built before any cargo step.
+    steps.run("UI build", || ui::build(&root))?;
+    steps.run("cargo fmt", || {
+        process::cargo(&root, &["fmt", "--all", "--", "--check"])
+    })?;
+    steps.run("cargo clippy", || {
+        process::cargo(
+            &root,
+            &[
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ],
+        )
+    })?;
+    steps.run("cargo test", || {
+        process::cargo(&root, &["test", "--workspace"])
+    })?;
+    steps.run("UI tests (vitest)", || ui::test(&root))?;
+    steps.run("desktop smoke test", || smoke::run(&root))?;
+    steps.summary();
+    Ok(())
+}
+
+fn bench(args: &[String]) -> Result<()> {
+    let root = repo_root()?;
+    let mut cargo_args = vec!["bench", "--workspace"];
+    cargo_args.extend(args.iter().map(String::as_str));
+    process::cargo(&root, &cargo_args)
+}
+
+/// Times each step and prints a summary, so a slow step is visible in CI logs.
+#[derive(Default)]
+struct Steps {
+    done: Vec<(&'static str, f64)>,
+}
+
+impl Steps {
+    fn run(&mut self, name: &'static str, step: impl FnOnce() -> Result<()>) -> Result<()> {
+        eprintln!("\n==> {name}");
+        let start = Instant::now();
+        let result = step();
+        let seconds = start.elapsed().as_secs_f64();
+        match result {
+            Ok(()) => {
+                eprintln!("<== {name}: ok in {seconds:.1}s");
+                self.done.push((name, seconds));
+                Ok(())
+            }
+            Err(error) => {
+                self.summary();
+                Err(error.context(format!("step `{name}` failed after {seconds:.1}s")))
+            }
+        }
+    }
+
+    fn summary(&self) {
+        eprintln!("\nstep durations:");
+        for (name, seconds) in &self.done {
+            eprintln!("  {seconds:>7.1}s  {name}");
+        }
+    }
+}
