@@ -101,7 +101,8 @@ CREATE TABLE "bookmark" (
     FOREIGN KEY ("issueId") REFERENCES "issue" ("id") ON DELETE CASCADE,
     FOREIGN KEY ("tagId") REFERENCES "tag" ("id") ON DELETE CASCADE,
     FOREIGN KEY ("teamId") REFERENCES "team" ("id") ON DELETE CASCADE,
-    FOREIGN KEY ("userId") REFERENCES "user" ("id") ON DELETE CASCADE
+    FOREIGN KEY ("userId") REFERENCES "user" ("id") ON DELETE CASCADE,
+    CONSTRAINT "ck_bookmark_resourceId_commentId_issueId_tagId_teamId_userId_exclusive" CHECK (("resourceId" IS NOT NULL) + ("commentId" IS NOT NULL) + ("issueId" IS NOT NULL) + ("tagId" IS NOT NULL) + ("teamId" IS NOT NULL) + ("userId" IS NOT NULL) <= 1)
 ) STRICT;
 CREATE INDEX "idx_bookmark_listId_createdAt" ON "bookmark" ("listId", "createdAt");
 CREATE INDEX "idx_bookmark_commentId_createdAt" ON "bookmark" ("commentId", "createdAt");
@@ -260,7 +261,8 @@ CREATE TABLE "comment" (
     FOREIGN KEY ("pullRequestId") REFERENCES "pull_request" ("id") ON DELETE CASCADE,
     FOREIGN KEY ("ownedByTeamId") REFERENCES "team" ("id") ON DELETE SET NULL,
     FOREIGN KEY ("ownedByUserId") REFERENCES "user" ("id") ON DELETE SET NULL,
-    CONSTRAINT "ck_comment_ownedByUserId_ownedByTeamId_exclusive" CHECK (("ownedByUserId" IS NOT NULL) + ("ownedByTeamId" IS NOT NULL) <= 1)
+    CONSTRAINT "ck_comment_ownedByUserId_ownedByTeamId_exclusive" CHECK (("ownedByUserId" IS NOT NULL) + ("ownedByTeamId" IS NOT NULL) <= 1),
+    CONSTRAINT "ck_comment_resourceVersionId_issueId_pullRequestId_exclusive" CHECK (("resourceVersionId" IS NOT NULL) + ("issueId" IS NOT NULL) + ("pullRequestId" IS NOT NULL) <= 1)
 ) STRICT;
 CREATE INDEX "idx_comment_issueId_createdAt" ON "comment" ("issueId", "createdAt");
 CREATE INDEX "idx_comment_ownedByTeamId_createdAt" ON "comment" ("ownedByTeamId", "createdAt");
@@ -591,7 +593,8 @@ CREATE TABLE "notification_subscription" (
     FOREIGN KEY ("reportId") REFERENCES "report" ("id") ON DELETE CASCADE,
     FOREIGN KEY ("scheduleId") REFERENCES "schedule" ("id") ON DELETE CASCADE,
     FOREIGN KEY ("teamId") REFERENCES "team" ("id") ON DELETE CASCADE,
-    FOREIGN KEY ("subscriberId") REFERENCES "user" ("id") ON DELETE CASCADE
+    FOREIGN KEY ("subscriberId") REFERENCES "user" ("id") ON DELETE CASCADE,
+    CONSTRAINT "ck_notification_subscription_resourceId_chatId_commentId_issueId_meetingId_pullRequestId_reportId_scheduleId_teamId_exclusive" CHECK (("resourceId" IS NOT NULL) + ("chatId" IS NOT NULL) + ("commentId" IS NOT NULL) + ("issueId" IS NOT NULL) + ("meetingId" IS NOT NULL) + ("pullRequestId" IS NOT NULL) + ("reportId" IS NOT NULL) + ("scheduleId" IS NOT NULL) + ("teamId" IS NOT NULL) <= 1)
 ) STRICT;
 CREATE INDEX "idx_notification_subscription_chatId" ON "notification_subscription" ("chatId");
 CREATE INDEX "idx_notification_subscription_commentId" ON "notification_subscription" ("commentId");
@@ -875,7 +878,8 @@ CREATE TABLE "report" (
     FOREIGN KEY ("tagId") REFERENCES "tag" ("id") ON DELETE CASCADE,
     FOREIGN KEY ("teamId") REFERENCES "team" ("id") ON DELETE CASCADE,
     FOREIGN KEY ("userId") REFERENCES "user" ("id") ON DELETE CASCADE,
-    FOREIGN KEY ("createdById") REFERENCES "user" ("id") ON DELETE SET NULL
+    FOREIGN KEY ("createdById") REFERENCES "user" ("id") ON DELETE SET NULL,
+    CONSTRAINT "ck_report_resourceVersionId_chatMessageId_commentId_issueId_tagId_teamId_userId_exclusive" CHECK (("resourceVersionId" IS NOT NULL) + ("chatMessageId" IS NOT NULL) + ("commentId" IS NOT NULL) + ("issueId" IS NOT NULL) + ("tagId" IS NOT NULL) + ("teamId" IS NOT NULL) + ("userId" IS NOT NULL) <= 1)
 ) STRICT;
 CREATE UNIQUE INDEX "report_publicId_key" ON "report" ("publicId");
 CREATE INDEX "idx_report_publicId" ON "report" ("publicId");
@@ -1708,7 +1712,8 @@ CREATE TABLE "view" (
     FOREIGN KEY ("issueId") REFERENCES "issue" ("id") ON DELETE CASCADE,
     FOREIGN KEY ("resourceId") REFERENCES "resource" ("id") ON DELETE CASCADE,
     FOREIGN KEY ("teamId") REFERENCES "team" ("id") ON DELETE CASCADE,
-    FOREIGN KEY ("userId") REFERENCES "user" ("id") ON DELETE CASCADE
+    FOREIGN KEY ("userId") REFERENCES "user" ("id") ON DELETE CASCADE,
+    CONSTRAINT "ck_view_issueId_resourceId_teamId_userId_exclusive" CHECK (("issueId" IS NOT NULL) + ("resourceId" IS NOT NULL) + ("teamId" IS NOT NULL) + ("userId" IS NOT NULL) <= 1)
 ) STRICT;
 CREATE INDEX "idx_view_byId_lastViewedAt" ON "view" ("byId", "lastViewedAt");
 CREATE INDEX "idx_view_issueId_lastViewedAt" ON "view" ("issueId", "lastViewedAt");

@@ -325,15 +325,15 @@ fn catalogue_rs(spec: &Spec) -> Result<String> {
     let mut o = String::from(HEADER);
     o.push_str("\nuse crate::catalogue::*;\nuse crate::rules::Check;\n\nuse super::enums::*;\n");
     for (table, model) in &spec.models {
-        let _ = write!(o, "\npub static {}: TableDef = TableDef {{\n    name: {table:?},\n    columns: &[\n", upper(table));
+        let _ =
+            write!(o, "\npub static {}: TableDef = TableDef {{\n    name: {table:?},\n    columns: &[\n", upper(table));
         for c in &model.columns {
             let ty = match c.ty.as_str() {
                 "Enum" => format!("ColumnType::Enum(&{})", enum_static(c.enum_name.as_deref().unwrap_or_default())),
                 "Vector" => format!("ColumnType::Vector({})", c.dimensions.unwrap_or_default()),
                 other => format!("ColumnType::{other}"),
             };
-            let mut checks: Vec<String> =
-                column_checks(table, c, spec)?.iter().map(|k| check_literal(k, c)).collect();
+            let mut checks: Vec<String> = column_checks(table, c, spec)?.iter().map(|k| check_literal(k, c)).collect();
             if c.ty == "Enum" {
                 checks.insert(0, format!("Check::OneOf(&{})", enum_static(c.enum_name.as_deref().unwrap_or_default())));
             }
@@ -370,12 +370,21 @@ fn catalogue_rs(spec: &Spec) -> Result<String> {
         }
         o.push_str("    ],\n    indexes: &[\n");
         for g in &model.indexes {
-            let _ = writeln!(o, "        IndexDef {{ name: {:?}, columns: &[{}] }},", index_name(table, g), str_list(&g.columns));
+            let _ = writeln!(
+                o,
+                "        IndexDef {{ name: {:?}, columns: &[{}] }},",
+                index_name(table, g),
+                str_list(&g.columns)
+            );
         }
         o.push_str("    ],\n    exclusive: &[\n");
         for (cols, required) in exclusive_for(table, model)? {
             let cols: Vec<String> = cols.iter().map(|c| c.to_string()).collect();
-            let _ = writeln!(o, "        ExclusiveGroup {{ columns: &[{}], required_on_create: {required} }},", str_list(&cols));
+            let _ = writeln!(
+                o,
+                "        ExclusiveGroup {{ columns: &[{}], required_on_create: {required} }},",
+                str_list(&cols)
+            );
         }
         o.push_str("    ],\n};\n");
     }
@@ -466,7 +475,8 @@ fn entities_rs(spec: &Spec) -> Result<String> {
             } else if c.nullable {
                 attrs.push("default".into());
             }
-            let _ = writeln!(o, "    #[serde({})]\n    pub {}: {},", attrs.join(", "), field_name(&c.name), rust_type(c));
+            let _ =
+                writeln!(o, "    #[serde({})]\n    pub {}: {},", attrs.join(", "), field_name(&c.name), rust_type(c));
         }
         let _ = write!(o, "}}\n\nimpl Default for {ty} {{\n    fn default() -> Self {{\n        {ty} {{\n");
         for c in &model.columns {
@@ -528,10 +538,22 @@ fn v1_sql(spec: &Spec) -> Result<String> {
             if let Some(e) = c.enum_name.as_deref() {
                 let values = spec.enums.get(e).context("enum")?;
                 let list: Vec<String> = values.iter().map(|v| format!("'{v}'")).collect();
-                let _ = write!(def, "\n    CONSTRAINT \"ck_{table}_{}_enum\" CHECK (\"{}\" IN ({}))", c.name, c.name, list.join(", "));
+                let _ = write!(
+                    def,
+                    "\n    CONSTRAINT \"ck_{table}_{}_enum\" CHECK (\"{}\" IN ({}))",
+                    c.name,
+                    c.name,
+                    list.join(", ")
+                );
             }
             for check in checks.drain(..) {
-                let _ = write!(def, "\n    CONSTRAINT \"ck_{table}_{}_{}\" CHECK ({})", c.name, check.rule(), check.sql(&c.name));
+                let _ = write!(
+                    def,
+                    "\n    CONSTRAINT \"ck_{table}_{}_{}\" CHECK ({})",
+                    c.name,
+                    check.rule(),
+                    check.sql(&c.name)
+                );
             }
             parts.push(def);
         }

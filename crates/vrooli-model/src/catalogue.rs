@@ -81,9 +81,7 @@ impl ColumnType {
         match self {
             ColumnType::BigInt | ColumnType::Int | ColumnType::Boolean => "INTEGER",
             ColumnType::Float => "REAL",
-            ColumnType::String | ColumnType::DateTime | ColumnType::Json | ColumnType::Enum(_) => {
-                "TEXT"
-            }
+            ColumnType::String | ColumnType::DateTime | ColumnType::Json | ColumnType::Enum(_) => "TEXT",
             ColumnType::Vector(_) => "BLOB",
         }
     }

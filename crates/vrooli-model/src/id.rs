@@ -94,11 +94,7 @@ pub struct IdGenerator {
 
 impl IdGenerator {
     pub fn new(node: DeviceNode) -> Self {
-        IdGenerator {
-            node,
-            last_millis: -1,
-            sequence: 0,
-        }
+        IdGenerator { node, last_millis: -1, sequence: 0 }
     }
 
     /// Never hands out an id at or below `floor` (e.g. the largest id already
@@ -137,15 +133,11 @@ impl PublicId {
     const ALPHABET: &'static [u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
 
     pub fn generate(rng: &mut impl Rng) -> String {
-        (0..Self::LEN)
-            .map(|_| char::from(Self::ALPHABET[rng.random_range(0..Self::ALPHABET.len())]))
-            .collect()
+        (0..Self::LEN).map(|_| char::from(Self::ALPHABET[rng.random_range(0..Self::ALPHABET.len())])).collect()
     }
 
     pub fn is_valid(s: &str) -> bool {
-        s.len() == Self::LEN
-            && s.bytes()
-                .all(|b| b.is_ascii_digit() || b.is_ascii_lowercase())
+        s.len() == Self::LEN && s.bytes().all(|b| b.is_ascii_digit() || b.is_ascii_lowercase())
     }
 }
 

@@ -96,9 +96,7 @@ impl Check {
             Check::Uuid => "a lowercase UUID".into(),
             Check::PublicId => "12 characters of 0-9 and a-z".into(),
             Check::Language => "a language code of 2–3 lowercase letters".into(),
-            Check::Handle => {
-                "3–16 letters, digits or underscores, with at least one letter or digit".into()
-            }
+            Check::Handle => "3–16 letters, digits or underscores, with at least one letter or digit".into(),
             Check::Email => "an email address like name@example.com".into(),
             Check::Phone => "an E.164 phone number like +14155550123".into(),
             Check::Range { min, max } => match (min, max) {
@@ -241,17 +239,11 @@ pub fn is_uuid(s: &str) -> bool {
 }
 
 const fn at_least(min: i64) -> Check {
-    Check::Range {
-        min: Some(min),
-        max: None,
-    }
+    Check::Range { min: Some(min), max: None }
 }
 
 const fn between(min: i64, max: i64) -> Check {
-    Check::Range {
-        min: Some(min),
-        max: Some(max),
-    }
+    Check::Range { min: Some(min), max: Some(max) }
 }
 
 /// Domain rules for one column, beyond its catalogue type and max length.
@@ -328,20 +320,40 @@ pub fn exclusive_groups(table: &str) -> Vec<(&'static [&'static str], bool)> {
         // schema enforces it and the owner FKs are SET NULL, so a row may lose
         // its owner when the owner is deleted: the database allows at most one,
         // and new rows must name exactly one.
-        "resource" | "comment" => vec![(&["ownedByUserId", "ownedByTeamId"], true)],
-        "api_key" | "api_key_external" | "email" | "phone" | "wallet" | "payment" | "plan"
-        | "credit_account" => vec![(USER_OR_TEAM, true)],
-        "transfer" => vec![
-            (&["fromUserId", "fromTeamId"], true),
-            (&["toUserId", "toTeamId"], true),
+        "resource" => vec![(&["ownedByUserId", "ownedByTeamId"], true)],
+        "comment" => vec![
+            (&["ownedByUserId", "ownedByTeamId"], true),
+            // A comment is on a version, an issue or a pull request [schema].
+            (&["resourceVersionId", "issueId", "pullRequestId"], true),
         ],
-        // Rows that point at one target among several.
-        "reaction" | "reaction_summary" => {
-            vec![(
-                &["resourceId", "chatMessageId", "commentId", "issueId"],
-                true,
-            )]
+        "api_key" | "api_key_external" | "email" | "phone" | "wallet" | "payment" | "plan" | "credit_account" => {
+            vec![(USER_OR_TEAM, true)]
         }
+        "transfer" => vec![(&["fromUserId", "fromTeamId"], true), (&["toUserId", "toTeamId"], true)],
+        // Rows that point at exactly one target among several [schema][content].
+        "reaction" | "reaction_summary" => {
+            vec![(&["resourceId", "chatMessageId", "commentId", "issueId"], true)]
+        }
+        "bookmark" => vec![(&["resourceId", "commentId", "issueId", "tagId", "teamId", "userId"], true)],
+        "view" => vec![(&["issueId", "resourceId", "teamId", "userId"], true)],
+        // `userId` is the reported user (the reporter is createdById), so it is one of the targets.
+        "report" => {
+            vec![(&["resourceVersionId", "chatMessageId", "commentId", "issueId", "tagId", "teamId", "userId"], true)]
+        }
+        "notification_subscription" => vec![(
+            &[
+                "resourceId",
+                "chatId",
+                "commentId",
+                "issueId",
+                "meetingId",
+                "pullRequestId",
+                "reportId",
+                "scheduleId",
+                "teamId",
+            ],
+            true,
+        )],
         _ => vec![],
     }
 }
@@ -401,12 +413,7 @@ impl SearchSource {
 /// What full-text search covers: chat messages and the name, description or
 /// text of chat, resource-version, team and comment translations.
 pub const SEARCH_SOURCES: &[SearchSource] = &[
-    SearchSource {
-        table: "chat_message",
-        columns: &["text"],
-        parent_column: "chatId",
-        kind: "message",
-    },
+    SearchSource { table: "chat_message", columns: &["text"], parent_column: "chatId", kind: "message" },
     SearchSource {
         table: "chat_translation",
         columns: &["name", "description"],
@@ -419,16 +426,6 @@ pub const SEARCH_SOURCES: &[SearchSource] = &[
         parent_column: "resourceVersionId",
         kind: "resource",
     },
-    SearchSource {
-        table: "team_translation",
-        columns: &["name", "bio"],
-        parent_column: "teamId",
-        kind: "team",
-    },
-    SearchSource {
-        table: "comment_translation",
-        columns: &["text"],
-        parent_column: "commentId",
-        kind: "comment",
-    },
+    SearchSource { table: "team_translation", columns: &["name", "bio"], parent_column: "teamId", kind: "team" },
+    SearchSource { table: "comment_translation", columns: &["text"], parent_column: "commentId", kind: "comment" },
 ];

@@ -46,17 +46,10 @@ impl Timestamp {
         }
         let num = |r: std::ops::Range<usize>| -> Option<u32> {
             let part = &s[r];
-            part.bytes()
-                .all(|c| c.is_ascii_digit())
-                .then(|| part.parse().ok())?
+            part.bytes().all(|c| c.is_ascii_digit()).then(|| part.parse().ok())?
         };
         let date = chrono::NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)?;
-        let time = chrono::NaiveTime::from_hms_micro_opt(
-            num(11..13)?,
-            num(14..16)?,
-            num(17..19)?,
-            num(20..26)?,
-        )?;
+        let time = chrono::NaiveTime::from_hms_micro_opt(num(11..13)?, num(14..16)?, num(17..19)?, num(20..26)?)?;
         Some(Timestamp(date.and_time(time).and_utc().timestamp_micros()))
     }
 
@@ -95,9 +88,8 @@ impl serde::Serialize for Timestamp {
 impl<'de> serde::Deserialize<'de> for Timestamp {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        Timestamp::parse(&s).ok_or_else(|| {
-            serde::de::Error::custom("expected a timestamp like 2025-01-31T12:00:00.000000Z")
-        })
+        Timestamp::parse(&s)
+            .ok_or_else(|| serde::de::Error::custom("expected a timestamp like 2025-01-31T12:00:00.000000Z"))
     }
 }
 

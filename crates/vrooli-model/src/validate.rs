@@ -35,20 +35,8 @@ pub struct ValidationError {
 }
 
 impl ValidationError {
-    pub fn single(
-        entity: &'static str,
-        field: impl Into<String>,
-        rule: &'static str,
-        message: String,
-    ) -> Self {
-        ValidationError {
-            entity,
-            violations: vec![Violation {
-                field: field.into(),
-                rule,
-                message,
-            }],
-        }
+    pub fn single(entity: &'static str, field: impl Into<String>, rule: &'static str, message: String) -> Self {
+        ValidationError { entity, violations: vec![Violation { field: field.into(), rule, message }] }
     }
 
     /// The first violation: what an error line or a form shows first.
@@ -64,12 +52,7 @@ impl fmt::Display for ValidationError {
             [first, rest @ ..] => {
                 write!(f, "{}.{}: {}", self.entity, first.field, first.message)?;
                 if !rest.is_empty() {
-                    write!(
-                        f,
-                        " (and {} more problem{})",
-                        rest.len(),
-                        if rest.len() == 1 { "" } else { "s" }
-                    )?;
+                    write!(f, " (and {} more problem{})", rest.len(), if rest.len() == 1 { "" } else { "s" })?;
                 }
                 Ok(())
             }
@@ -82,10 +65,7 @@ fn type_fits(ty: ColumnType, value: &Value) -> bool {
         (_, Value::Null) => true,
         (ColumnType::BigInt | ColumnType::Int | ColumnType::Boolean, Value::Integer(_)) => true,
         (ColumnType::Float, Value::Real(_) | Value::Integer(_)) => true,
-        (
-            ColumnType::String | ColumnType::DateTime | ColumnType::Json | ColumnType::Enum(_),
-            Value::Text(_),
-        ) => true,
+        (ColumnType::String | ColumnType::DateTime | ColumnType::Json | ColumnType::Enum(_), Value::Text(_)) => true,
         (ColumnType::Vector(_), Value::Blob(_)) => true,
         _ => false,
     }
@@ -118,26 +98,15 @@ fn shown(value: &Value) -> String {
 }
 
 /// Checks `values` (in catalogue column order) against every rule of `table`.
-pub fn validate_row(
-    table: &'static TableDef,
-    values: &[Value],
-    op: Operation,
-) -> Result<(), ValidationError> {
+pub fn validate_row(table: &'static TableDef, values: &[Value], op: Operation) -> Result<(), ValidationError> {
     let mut violations = Vec::new();
     if values.len() != table.columns.len() {
         violations.push(Violation {
             field: "*".into(),
             rule: "shape",
-            message: format!(
-                "row has {} values but the table has {} columns",
-                values.len(),
-                table.columns.len()
-            ),
+            message: format!("row has {} values but the table has {} columns", values.len(), table.columns.len()),
         });
-        return Err(ValidationError {
-            entity: table.name,
-            violations,
-        });
+        return Err(ValidationError { entity: table.name, violations });
     }
     for (column, value) in table.columns.iter().zip(values) {
         if value.is_null() {
@@ -154,11 +123,7 @@ pub fn validate_row(
             violations.push(Violation {
                 field: column.name.into(),
                 rule: "type",
-                message: format!(
-                    "must be {}, got {}",
-                    type_name(column.ty, column.list),
-                    value.kind()
-                ),
+                message: format!("must be {}, got {}", type_name(column.ty, column.list), value.kind()),
             });
             continue;
         }
@@ -183,11 +148,7 @@ pub fn validate_row(
                 field: group.columns.join(","),
                 rule: "exclusive",
                 message: if set.len() > 1 {
-                    format!(
-                        "only one of {} may be set (got {})",
-                        group.columns.join(", "),
-                        set.join(", ")
-                    )
+                    format!("only one of {} may be set (got {})", group.columns.join(", "), set.join(", "))
                 } else {
                     format!("exactly one of {} must be set", group.columns.join(", "))
                 },
@@ -197,9 +158,6 @@ pub fn validate_row(
     if violations.is_empty() {
         Ok(())
     } else {
-        Err(ValidationError {
-            entity: table.name,
-            violations,
-        })
+        Err(ValidationError { entity: table.name, violations })
     }
 }

@@ -58,11 +58,7 @@ pub struct DecodeError {
 
 impl DecodeError {
     fn new(expected: &'static str, found: &Value) -> Self {
-        DecodeError {
-            column: "",
-            expected,
-            found: found.kind().to_string(),
-        }
+        DecodeError { column: "", expected, found: found.kind().to_string() }
     }
 
     pub fn in_column(mut self, column: &'static str) -> Self {
@@ -149,11 +145,7 @@ impl ColumnValue for Timestamp {
     }
     fn from_value(value: Value) -> Result<Self, DecodeError> {
         match value {
-            Value::Text(s) => Timestamp::parse(&s).ok_or(DecodeError {
-                column: "",
-                expected: "timestamp",
-                found: s,
-            }),
+            Value::Text(s) => Timestamp::parse(&s).ok_or(DecodeError { column: "", expected: "timestamp", found: s }),
             other => Err(DecodeError::new("timestamp", &other)),
         }
     }
@@ -200,10 +192,9 @@ impl ColumnValue for Vec<f32> {
     }
     fn from_value(value: Value) -> Result<Self, DecodeError> {
         match value {
-            Value::Blob(b) if b.len() % 4 == 0 => Ok(b
-                .chunks_exact(4)
-                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-                .collect()),
+            Value::Blob(b) if b.len() % 4 == 0 => {
+                Ok(b.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
+            }
             other => Err(DecodeError::new("f32 blob", &other)),
         }
     }
@@ -234,13 +225,11 @@ macro_rules! enum_column_value {
             }
             fn from_value(value: $crate::value::Value) -> Result<Self, $crate::value::DecodeError> {
                 match value {
-                    $crate::value::Value::Text(s) => {
-                        s.parse().map_err(|_| $crate::value::DecodeError {
-                            column: "",
-                            expected: stringify!($ty),
-                            found: s,
-                        })
-                    }
+                    $crate::value::Value::Text(s) => s.parse().map_err(|_| $crate::value::DecodeError {
+                        column: "",
+                        expected: stringify!($ty),
+                        found: s,
+                    }),
                     other => Err($crate::value::DecodeError {
                         column: "",
                         expected: stringify!($ty),

@@ -22,14 +22,10 @@ impl DataDir {
             return Ok(DataDir { path });
         }
         if let Some(path) = std::env::var_os(DATA_DIR_ENV).filter(|p| !p.is_empty()) {
-            return Ok(DataDir {
-                path: PathBuf::from(path),
-            });
+            return Ok(DataDir { path: PathBuf::from(path) });
         }
         directories::ProjectDirs::from("dev", "vrooli", "vrooli")
-            .map(|dirs| DataDir {
-                path: dirs.data_dir().to_path_buf(),
-            })
+            .map(|dirs| DataDir { path: dirs.data_dir().to_path_buf() })
             .ok_or(StoreError::NoDataDir)
     }
 

@@ -16,19 +16,11 @@ pub enum StoreError {
 
     /// A referenced row is missing (a foreign key's parent).
     #[error("{entity}.{field}: no {parent} with id {id}")]
-    MissingParent {
-        entity: &'static str,
-        field: String,
-        parent: &'static str,
-        id: String,
-    },
+    MissingParent { entity: &'static str, field: String, parent: &'static str, id: String },
 
     /// Another row already holds these unique values.
     #[error("{entity}: another row already has the same {}", fields.join(", "))]
-    Conflict {
-        entity: &'static str,
-        fields: Vec<String>,
-    },
+    Conflict { entity: &'static str, fields: Vec<String> },
 
     #[error("unknown table {0:?}")]
     UnknownTable(String),
@@ -42,23 +34,14 @@ pub enum StoreError {
     #[error("invalid search query: {0}")]
     InvalidQuery(String),
 
-    #[error(
-        "no per-user data directory could be determined; pass --data-dir or set VROOLI_DATA_DIR"
-    )]
+    #[error("no per-user data directory could be determined; pass --data-dir or set VROOLI_DATA_DIR")]
     NoDataDir,
 
     #[error("cannot create data directory {path}: {source}")]
-    CreateDataDir {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    CreateDataDir { path: PathBuf, source: std::io::Error },
 
     #[error("{path} was written by a newer version of Vrooli (schema {found}, this build knows up to {known}); update the app")]
-    SchemaTooNew {
-        path: PathBuf,
-        found: i32,
-        known: i32,
-    },
+    SchemaTooNew { path: PathBuf, found: i32, known: i32 },
 
     #[error("migrating the database failed: {0}")]
     Migration(Box<refinery::Error>),
@@ -114,8 +97,5 @@ impl StoreError {
 }
 
 fn is_busy(e: &rusqlite::Error) -> bool {
-    matches!(
-        e.sqlite_error_code(),
-        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
-    )
+    matches!(e.sqlite_error_code(), Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked))
 }

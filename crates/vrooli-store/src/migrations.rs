@@ -17,9 +17,7 @@ pub(crate) fn migrate(conn: &mut Connection, target: Option<i32>) -> Result<(), 
     if let Some(version) = target {
         runner = runner.set_target(refinery::Target::Version(version));
     }
-    let report = runner
-        .run(conn)
-        .map_err(|e| StoreError::Migration(Box::new(e)))?;
+    let report = runner.run(conn).map_err(|e| StoreError::Migration(Box::new(e)))?;
     for m in report.applied_migrations() {
         tracing::info!(version = m.version(), name = m.name(), "applied migration");
     }
@@ -28,19 +26,12 @@ pub(crate) fn migrate(conn: &mut Connection, target: Option<i32>) -> Result<(), 
 
 /// The newest migration this build knows.
 pub fn latest_migration() -> i32 {
-    embedded::migrations::runner()
-        .get_migrations()
-        .iter()
-        .map(|m| m.version())
-        .max()
-        .unwrap_or(0)
+    embedded::migrations::runner().get_migrations().iter().map(|m| m.version()).max().unwrap_or(0)
 }
 
 /// The versions applied to an open database, oldest first.
 pub fn applied_migrations(conn: &Connection) -> Result<Vec<i32>, StoreError> {
     let mut stmt = conn.prepare("SELECT version FROM refinery_schema_history ORDER BY version")?;
-    let versions = stmt
-        .query_map([], |r| r.get::<_, i32>(0))?
-        .collect::<Result<Vec<_>, _>>()?;
+    let versions = stmt.query_map([], |r| r.get::<_, i32>(0))?.collect::<Result<Vec<_>, _>>()?;
     Ok(versions)
 }

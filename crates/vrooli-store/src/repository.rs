@@ -12,9 +12,7 @@ use std::sync::OnceLock;
 
 use rusqlite::{params_from_iter, Connection, OptionalExtension, Transaction, TransactionBehavior};
 use vrooli_model::validate::validate_row;
-use vrooli_model::{
-    Clock, Entity, Id, IdGenerator, Operation, PublicId, SystemClock, TableDef, Timestamp, Value,
-};
+use vrooli_model::{Clock, Entity, Id, IdGenerator, Operation, PublicId, SystemClock, TableDef, Timestamp, Value};
 
 use crate::data_dir::DataDir;
 use crate::error::StoreError;
@@ -37,10 +35,8 @@ impl Store {
     /// Opens `DIR/vrooli.db`, creating the directory and the database and
     /// migrating it to the newest schema. Opening again keeps every row.
     pub fn open(dir: &DataDir) -> Result<Store, StoreError> {
-        std::fs::create_dir_all(dir.path()).map_err(|source| StoreError::CreateDataDir {
-            path: dir.path().to_path_buf(),
-            source,
-        })?;
+        std::fs::create_dir_all(dir.path())
+            .map_err(|source| StoreError::CreateDataDir { path: dir.path().to_path_buf(), source })?;
         Self::open_path(&dir.database_path())
     }
 
@@ -50,23 +46,13 @@ impl Store {
 
     /// Opens with a chosen clock, and optionally migrates only up to `target`
     /// (for tests of upgrades from an older schema).
-    pub fn open_with(
-        path: &Path,
-        clock: Box<dyn Clock>,
-        target: Option<i32>,
-    ) -> Result<Store, StoreError> {
+    pub fn open_with(path: &Path, clock: Box<dyn Clock>, target: Option<i32>) -> Result<Store, StoreError> {
         let mut conn = connect(path)?;
         prepare_schema(&mut conn, path, target)?;
         let identity = device_identity(&conn)?;
         let ids = IdGenerator::with_floor(identity.node, largest_id(&conn)?);
         tracing::debug!(path = %path.display(), device = %identity.device_id, "opened store");
-        Ok(Store {
-            conn,
-            path: path.to_path_buf(),
-            ids,
-            clock,
-            device_id: identity.device_id,
-        })
+        Ok(Store { conn, path: path.to_path_buf(), ids, clock, device_id: identity.device_id })
     }
 
     pub fn path(&self) -> &Path {
@@ -84,19 +70,10 @@ impl Store {
     }
 
     /// Runs `f` in one immediate transaction: all of its writes land, or none.
-    pub fn write<T>(
-        &mut self,
-        f: impl FnOnce(&mut Writer<'_>) -> Result<T, StoreError>,
-    ) -> Result<T, StoreError> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+    pub fn write<T>(&mut self, f: impl FnOnce(&mut Writer<'_>) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let result = {
-            let mut writer = Writer {
-                tx: &tx,
-                ids: &mut self.ids,
-                clock: self.clock.as_ref(),
-            };
+            let mut writer = Writer { tx: &tx, ids: &mut self.ids, clock: self.clock.as_ref() };
             f(&mut writer)?
         };
         tx.commit()?;
@@ -121,23 +98,13 @@ impl Store {
     }
 
     pub fn get<E: Entity>(&self, id: i64) -> Result<Option<E>, StoreError> {
-        get_row(&self.conn, E::TABLE, id)?
-            .map(|v| E::from_values(v).map_err(StoreError::from))
-            .transpose()
+        get_row(&self.conn, E::TABLE, id)?.map(|v| E::from_values(v).map_err(StoreError::from)).transpose()
     }
 
     pub fn list<E: Entity>(&self, query: &ListQuery) -> Result<Page<E>, StoreError> {
         let page = list_rows(&self.conn, E::TABLE, query)?;
-        let items = page
-            .items
-            .into_iter()
-            .map(E::from_values)
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(Page {
-            items,
-            has_next_page: page.has_next_page,
-            next_cursor: page.next_cursor,
-        })
+        let items = page.items.into_iter().map(E::from_values).collect::<Result<Vec<_>, _>>()?;
+        Ok(Page { items, has_next_page: page.has_next_page, next_cursor: page.next_cursor })
     }
 
     /// A row of any table by catalogue name.
@@ -145,11 +112,7 @@ impl Store {
         get_row(&self.conn, table_def(table)?, id)
     }
 
-    pub fn list_rows(
-        &self,
-        table: &str,
-        query: &ListQuery,
-    ) -> Result<Page<Vec<Value>>, StoreError> {
+    pub fn list_rows(&self, table: &str, query: &ListQuery) -> Result<Page<Vec<Value>>, StoreError> {
         list_rows(&self.conn, table_def(table)?, query)
     }
 }
@@ -192,19 +155,13 @@ impl Writer<'_> {
     }
 
     pub fn get<E: Entity>(&self, id: i64) -> Result<Option<E>, StoreError> {
-        get_row(self.tx, E::TABLE, id)?
-            .map(|v| E::from_values(v).map_err(StoreError::from))
-            .transpose()
+        get_row(self.tx, E::TABLE, id)?.map(|v| E::from_values(v).map_err(StoreError::from)).transpose()
     }
 
     /// Inserts a row, filling what the store owns: an id when it is 0 or
     /// missing, a public id when empty, `createdAt`/`updatedAt` when unset, and
     /// catalogue defaults for missing required columns. Returns the row stored.
-    pub fn insert_row(
-        &mut self,
-        table: &'static TableDef,
-        mut values: Vec<Value>,
-    ) -> Result<Vec<Value>, StoreError> {
+    pub fn insert_row(&mut self, table: &'static TableDef, mut values: Vec<Value>) -> Result<Vec<Value>, StoreError> {
         let shape_ok = values.len() == table.columns.len();
         if shape_ok {
             let now = self.clock.now();
@@ -234,10 +191,7 @@ impl Writer<'_> {
         }
         validate_row(table, &values, Operation::Insert)?;
         let sql = &statements(table).insert;
-        let result = self
-            .tx
-            .prepare_cached(sql)?
-            .execute(params_from_iter(values.iter().map(Param)));
+        let result = self.tx.prepare_cached(sql)?.execute(params_from_iter(values.iter().map(Param)));
         match result {
             Ok(_) => Ok(values),
             Err(e) => Err(self.explain(table, &values, e)),
@@ -245,18 +199,11 @@ impl Writer<'_> {
     }
 
     /// Replaces a row (found by its id), keeping `createdAt` and stamping `updatedAt`.
-    pub fn update_row(
-        &mut self,
-        table: &'static TableDef,
-        mut values: Vec<Value>,
-    ) -> Result<Vec<Value>, StoreError> {
+    pub fn update_row(&mut self, table: &'static TableDef, mut values: Vec<Value>) -> Result<Vec<Value>, StoreError> {
         validate_row(table, &values, Operation::Update)?;
         let id = values.first().and_then(Value::as_i64).unwrap_or_default();
         let Some(current) = get_row(self.tx, table, id)? else {
-            return Err(StoreError::NotFound {
-                entity: table.name,
-                id,
-            });
+            return Err(StoreError::NotFound { entity: table.name, id });
         };
         let now = self.clock.now();
         for ((column, value), old) in table.columns.iter().zip(values.iter_mut()).zip(current) {
@@ -269,11 +216,7 @@ impl Writer<'_> {
         let sql = &statements(table).update;
         // Parameters: every column but the id, then the id for the WHERE clause.
         let params = values.iter().skip(1).chain(values.first()).map(Param);
-        match self
-            .tx
-            .prepare_cached(sql)?
-            .execute(params_from_iter(params))
-        {
+        match self.tx.prepare_cached(sql)?.execute(params_from_iter(params)) {
             Ok(_) => Ok(values),
             Err(e) => Err(self.explain(table, &values, e)),
         }
@@ -287,18 +230,13 @@ impl Writer<'_> {
         changes: Vec<(String, Value)>,
     ) -> Result<Vec<Value>, StoreError> {
         let Some(mut values) = get_row(self.tx, table, id)? else {
-            return Err(StoreError::NotFound {
-                entity: table.name,
-                id,
-            });
+            return Err(StoreError::NotFound { entity: table.name, id });
         };
         for (column, value) in changes {
-            let i = table.column_index(&column).filter(|i| *i != 0).ok_or(
-                StoreError::UnknownColumn {
-                    table: table.name,
-                    column,
-                },
-            )?;
+            let i = table
+                .column_index(&column)
+                .filter(|i| *i != 0)
+                .ok_or(StoreError::UnknownColumn { table: table.name, column })?;
             values[i] = value;
         }
         self.update_row(table, values)
@@ -306,86 +244,47 @@ impl Writer<'_> {
 
     /// Deletes a row; its children follow the foreign keys' on-delete rules.
     pub fn delete_row(&mut self, table: &'static TableDef, id: i64) -> Result<(), StoreError> {
-        let changed = self
-            .tx
-            .prepare_cached(&statements(table).delete)?
-            .execute([id])?;
+        let changed = self.tx.prepare_cached(&statements(table).delete)?.execute([id])?;
         if changed == 0 {
-            return Err(StoreError::NotFound {
-                entity: table.name,
-                id,
-            });
+            return Err(StoreError::NotFound { entity: table.name, id });
         }
         Ok(())
     }
 
     /// Turns a constraint failure into an error naming the field and the rule.
     /// Runs only on the error path, so valid writes pay nothing for it.
-    fn explain(
-        &self,
-        table: &'static TableDef,
-        values: &[Value],
-        error: rusqlite::Error,
-    ) -> StoreError {
+    fn explain(&self, table: &'static TableDef, values: &[Value], error: rusqlite::Error) -> StoreError {
         let Some(code) = error.sqlite_error().map(|e| e.extended_code) else {
             return error.into();
         };
         let message = error.to_string();
         match code {
-            rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY => {
-                self.missing_parent(table, values).unwrap_or(error.into())
-            }
-            rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
-            | rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY => {
+            rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY => self.missing_parent(table, values).unwrap_or(error.into()),
+            rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE | rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY => {
                 let fields = message
                     .split_once(": ")
-                    .map(|(_, cols)| {
-                        cols.split(", ")
-                            .map(|c| c.rsplit('.').next().unwrap_or(c).to_string())
-                            .collect()
-                    })
+                    .map(|(_, cols)| cols.split(", ").map(|c| c.rsplit('.').next().unwrap_or(c).to_string()).collect())
                     .unwrap_or_default();
-                StoreError::Conflict {
-                    entity: table.name,
-                    fields,
-                }
+                StoreError::Conflict { entity: table.name, fields }
             }
-            rusqlite::ffi::SQLITE_CONSTRAINT_CHECK => {
-                check_failure(table, &message).unwrap_or(error.into())
-            }
+            rusqlite::ffi::SQLITE_CONSTRAINT_CHECK => check_failure(table, &message).unwrap_or(error.into()),
             _ => error.into(),
         }
     }
 
     fn missing_parent(&self, table: &'static TableDef, values: &[Value]) -> Option<StoreError> {
         for fk in table.foreign_keys {
-            let keys: Vec<&Value> = fk
-                .columns
-                .iter()
-                .filter_map(|c| table.column_index(c))
-                .map(|i| &values[i])
-                .collect();
+            let keys: Vec<&Value> =
+                fk.columns.iter().filter_map(|c| table.column_index(c)).map(|i| &values[i]).collect();
             if keys.iter().any(|v| v.is_null()) {
                 continue;
             }
-            let condition: Vec<String> = fk
-                .references_columns
-                .iter()
-                .enumerate()
-                .map(|(i, c)| format!("\"{c}\" = ?{}", i + 1))
-                .collect();
-            let sql = format!(
-                "SELECT 1 FROM \"{}\" WHERE {}",
-                fk.references_table,
-                condition.join(" AND ")
-            );
+            let condition: Vec<String> =
+                fk.references_columns.iter().enumerate().map(|(i, c)| format!("\"{c}\" = ?{}", i + 1)).collect();
+            let sql = format!("SELECT 1 FROM \"{}\" WHERE {}", fk.references_table, condition.join(" AND "));
             let exists = self
                 .tx
-                .query_row(
-                    &sql,
-                    params_from_iter(keys.iter().map(|v| Param(v))),
-                    |_| Ok(()),
-                )
+                .query_row(&sql, params_from_iter(keys.iter().map(|v| Param(v))), |_| Ok(()))
                 .optional()
                 .ok()?
                 .is_some();
@@ -400,12 +299,7 @@ impl Writer<'_> {
                     .collect::<Vec<_>>()
                     .join(",");
                 let parent = vrooli_model::table(fk.references_table).map_or("row", |t| t.name);
-                return Some(StoreError::MissingParent {
-                    entity: table.name,
-                    field: fk.columns.join(","),
-                    parent,
-                    id,
-                });
+                return Some(StoreError::MissingParent { entity: table.name, field: fk.columns.join(","), parent, id });
             }
         }
         None
@@ -419,10 +313,7 @@ fn is_unset_timestamp(s: &str) -> bool {
 /// Maps `CHECK constraint failed: ck_<table>_<column>_<rule>` back to a field and rule.
 fn check_failure(table: &'static TableDef, message: &str) -> Option<StoreError> {
     let name = message.rsplit(": ").next()?.trim();
-    let rest = name
-        .strip_prefix("ck_")?
-        .strip_prefix(table.name)?
-        .strip_prefix('_')?;
+    let rest = name.strip_prefix("ck_")?.strip_prefix(table.name)?.strip_prefix('_')?;
     let column = table
         .columns
         .iter()
@@ -434,22 +325,13 @@ fn check_failure(table: &'static TableDef, message: &str) -> Option<StoreError> 
         table.name,
         column.name,
         check.map_or("check", |c| c.rule()),
-        check.map_or_else(
-            || format!("breaks the rule {rule}"),
-            |c| format!("must be {}", c.describe()),
-        ),
+        check.map_or_else(|| format!("breaks the rule {rule}"), |c| format!("must be {}", c.describe())),
     )))
 }
 
-pub(crate) fn get_row(
-    conn: &Connection,
-    table: &'static TableDef,
-    id: i64,
-) -> Result<Option<Vec<Value>>, StoreError> {
+pub(crate) fn get_row(conn: &Connection, table: &'static TableDef, id: i64) -> Result<Option<Vec<Value>>, StoreError> {
     let mut stmt = conn.prepare_cached(&statements(table).select_by_id)?;
-    let row = stmt
-        .query_row([id], |r| read_row(r, table.columns.len()))
-        .optional()?;
+    let row = stmt.query_row([id], |r| read_row(r, table.columns.len())).optional()?;
     Ok(row)
 }
 
@@ -507,18 +389,12 @@ pub(crate) fn list_rows(
     table: &'static TableDef,
     query: &ListQuery,
 ) -> Result<Page<Vec<Value>>, StoreError> {
-    let limit = query
-        .limit
-        .unwrap_or(DEFAULT_PAGE_SIZE)
-        .clamp(1, MAX_PAGE_SIZE);
+    let limit = query.limit.unwrap_or(DEFAULT_PAGE_SIZE).clamp(1, MAX_PAGE_SIZE);
     let mut conditions = Vec::new();
     let mut params: Vec<&Value> = Vec::new();
     for (column, value) in &query.filters {
         if table.column(column).is_none() {
-            return Err(StoreError::UnknownColumn {
-                table: table.name,
-                column: column.clone(),
-            });
+            return Err(StoreError::UnknownColumn { table: table.name, column: column.clone() });
         }
         if value.is_null() {
             conditions.push(format!("\"{column}\" IS NULL"));
@@ -530,11 +406,7 @@ pub(crate) fn list_rows(
     let cursor = query
         .after
         .as_deref()
-        .map(|c| {
-            c.parse::<i64>()
-                .map(Value::Integer)
-                .map_err(|_| StoreError::InvalidCursor(c.to_string()))
-        })
+        .map(|c| c.parse::<i64>().map(Value::Integer).map_err(|_| StoreError::InvalidCursor(c.to_string())))
         .transpose()?;
     let (comparison, direction) = match query.order {
         Order::NewestFirst => ("<", "DESC"),
@@ -544,11 +416,8 @@ pub(crate) fn list_rows(
         params.push(cursor);
         conditions.push(format!("\"id\" {comparison} ?{}", params.len()));
     }
-    let where_clause = if conditions.is_empty() {
-        String::new()
-    } else {
-        format!(" WHERE {}", conditions.join(" AND "))
-    };
+    let where_clause =
+        if conditions.is_empty() { String::new() } else { format!(" WHERE {}", conditions.join(" AND ")) };
     // One row more than the page tells whether another page follows.
     let sql = format!(
         "SELECT {} FROM \"{}\"{where_clause} ORDER BY \"id\" {direction} LIMIT {}",
@@ -558,26 +427,16 @@ pub(crate) fn list_rows(
     );
     let mut stmt = conn.prepare_cached(&sql)?;
     let mut items = stmt
-        .query_map(params_from_iter(params.into_iter().map(Param)), |r| {
-            read_row(r, table.columns.len())
-        })?
+        .query_map(params_from_iter(params.into_iter().map(Param)), |r| read_row(r, table.columns.len()))?
         .collect::<Result<Vec<_>, _>>()?;
     let has_next_page = items.len() > limit as usize;
     items.truncate(limit as usize);
     let next_cursor = if has_next_page {
-        items
-            .last()
-            .and_then(|r| r.first())
-            .and_then(Value::as_i64)
-            .map(|id| id.to_string())
+        items.last().and_then(|r| r.first()).and_then(Value::as_i64).map(|id| id.to_string())
     } else {
         None
     };
-    Ok(Page {
-        items,
-        has_next_page,
-        next_cursor,
-    })
+    Ok(Page { items, has_next_page, next_cursor })
 }
 
 /// The SQL of one table's basic statements, built once per process.
@@ -592,12 +451,7 @@ struct Statements {
 
 fn statements(table: &'static TableDef) -> Cow<'static, Statements> {
     static ALL: OnceLock<HashMap<&'static str, Statements>> = OnceLock::new();
-    let all = ALL.get_or_init(|| {
-        vrooli_model::TABLES
-            .iter()
-            .map(|t| (t.name, Statements::new(t)))
-            .collect()
-    });
+    let all = ALL.get_or_init(|| vrooli_model::TABLES.iter().map(|t| (t.name, Statements::new(t))).collect());
     // Every TableDef comes from the catalogue, so the lookup does not miss; a
     // table defined elsewhere gets its statements built on the spot.
     match all.get(table.name) {
@@ -608,30 +462,14 @@ fn statements(table: &'static TableDef) -> Cow<'static, Statements> {
 
 impl Statements {
     fn new(table: &TableDef) -> Statements {
-        let names: Vec<String> = table
-            .columns
-            .iter()
-            .map(|c| format!("\"{}\"", c.name))
-            .collect();
+        let names: Vec<String> = table.columns.iter().map(|c| format!("\"{}\"", c.name)).collect();
         let columns = names.join(", ");
         let placeholders: Vec<String> = (1..=names.len()).map(|i| format!("?{i}")).collect();
-        let sets: Vec<String> = names
-            .iter()
-            .skip(1)
-            .enumerate()
-            .map(|(i, n)| format!("{n} = ?{}", i + 1))
-            .collect();
+        let sets: Vec<String> = names.iter().skip(1).enumerate().map(|(i, n)| format!("{n} = ?{}", i + 1)).collect();
         let t = table.name;
         Statements {
-            insert: format!(
-                "INSERT INTO \"{t}\" ({columns}) VALUES ({})",
-                placeholders.join(", ")
-            ),
-            update: format!(
-                "UPDATE \"{t}\" SET {} WHERE \"id\" = ?{}",
-                sets.join(", "),
-                names.len()
-            ),
+            insert: format!("INSERT INTO \"{t}\" ({columns}) VALUES ({})", placeholders.join(", ")),
+            update: format!("UPDATE \"{t}\" SET {} WHERE \"id\" = ?{}", sets.join(", "), names.len()),
             select_by_id: format!("SELECT {columns} FROM \"{t}\" WHERE \"id\" = ?1"),
             delete: format!("DELETE FROM \"{t}\" WHERE \"id\" = ?1"),
             columns,

@@ -41,13 +41,7 @@ impl SearchHit {
     pub fn snippet_marked(&self, open: &str, close: &str) -> String {
         self.snippet
             .iter()
-            .map(|p| {
-                if p.matched {
-                    format!("{open}{}{close}", p.text)
-                } else {
-                    p.text.clone()
-                }
-            })
+            .map(|p| if p.matched { format!("{open}{}{close}", p.text) } else { p.text.clone() })
             .collect()
     }
 }
@@ -78,24 +72,15 @@ fn split_snippet(marked: &str) -> Vec<SnippetPart> {
     let mut rest = marked;
     while let Some(start) = rest.find(OPEN) {
         if start > 0 {
-            parts.push(SnippetPart {
-                text: rest[..start].to_string(),
-                matched: false,
-            });
+            parts.push(SnippetPart { text: rest[..start].to_string(), matched: false });
         }
         let after = &rest[start + OPEN.len()..];
         let end = after.find(CLOSE).unwrap_or(after.len());
-        parts.push(SnippetPart {
-            text: after[..end].to_string(),
-            matched: true,
-        });
+        parts.push(SnippetPart { text: after[..end].to_string(), matched: true });
         rest = after.get(end + CLOSE.len()..).unwrap_or("");
     }
     if !rest.is_empty() {
-        parts.push(SnippetPart {
-            text: rest.to_string(),
-            matched: false,
-        });
+        parts.push(SnippetPart { text: rest.to_string(), matched: false });
     }
     parts
 }
@@ -144,14 +129,8 @@ mod tests {
 
     #[test]
     fn user_text_is_quoted_and_the_last_word_is_a_prefix() {
-        assert_eq!(
-            fts_query("hello wor").as_deref(),
-            Some("\"hello\" \"wor\"*")
-        );
-        assert_eq!(
-            fts_query("say \"NEAR(\"").as_deref(),
-            Some("\"say\" \"\"\"NEAR(\"\"\"*")
-        );
+        assert_eq!(fts_query("hello wor").as_deref(), Some("\"hello\" \"wor\"*"));
+        assert_eq!(fts_query("say \"NEAR(\"").as_deref(), Some("\"say\" \"\"\"NEAR(\"\"\"*"));
         assert_eq!(fts_query("   "), None);
     }
 

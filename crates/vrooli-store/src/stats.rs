@@ -19,10 +19,7 @@ impl Store {
                     .connection()
                     .prepare_cached(&format!("SELECT count(*) FROM \"{}\"", t.name))?
                     .query_row([], |r| r.get(0))?;
-                Ok(TableCount {
-                    table: t.name,
-                    rows: rows.max(0) as u64,
-                })
+                Ok(TableCount { table: t.name, rows: rows.max(0) as u64 })
             })
             .collect()
     }

@@ -62,10 +62,7 @@ pub static API_KEY: TableDef = TableDef {
             list: false,
             case_insensitive: false,
             max_length: None,
-            checks: &[Check::Range {
-                min: Some(0),
-                max: None,
-            }],
+            checks: &[Check::Range { min: Some(0), max: None }],
         },
         ColumnDef {
             name: "disabledAt",
@@ -107,10 +104,7 @@ pub static API_KEY: TableDef = TableDef {
             list: false,
             case_insensitive: false,
             max_length: None,
-            checks: &[Check::Range {
-                min: Some(0),
-                max: None,
-            }],
+            checks: &[Check::Range { min: Some(0), max: None }],
         },
         ColumnDef {
             name: "limitSoft",
@@ -124,10 +118,7 @@ pub static API_KEY: TableDef = TableDef {
             list: false,
             case_insensitive: false,
             max_length: None,
-            checks: &[Check::Range {
-                min: Some(0),
-                max: None,
-            }],
+            checks: &[Check::Range { min: Some(0), max: None }],
         },
         ColumnDef {
             name: "name",
@@ -214,24 +205,12 @@ pub static API_KEY: TableDef = TableDef {
             on_delete: OnDelete::Cascade,
         },
     ],
-    uniques: &[IndexDef {
-        name: "api_key_key_key",
-        columns: &["key"],
-    }],
+    uniques: &[IndexDef { name: "api_key_key_key", columns: &["key"] }],
     indexes: &[
-        IndexDef {
-            name: "idx_api_key_userId",
-            columns: &["userId"],
-        },
-        IndexDef {
-            name: "idx_api_key_teamId",
-            columns: &["teamId"],
-        },
+        IndexDef { name: "idx_api_key_userId", columns: &["userId"] },
+        IndexDef { name: "idx_api_key_teamId", columns: &["teamId"] },
     ],
-    exclusive: &[ExclusiveGroup {
-        columns: &["userId", "teamId"],
-        required_on_create: true,
-    }],
+    exclusive: &[ExclusiveGroup { columns: &["userId", "teamId"], required_on_create: true }],
 };
 
 pub static API_KEY_EXTERNAL: TableDef = TableDef {
@@ -403,23 +382,11 @@ pub static API_KEY_EXTERNAL: TableDef = TableDef {
         columns: &["userId", "service", "name"],
     }],
     indexes: &[
-        IndexDef {
-            name: "idx_api_key_external_userId",
-            columns: &["userId"],
-        },
-        IndexDef {
-            name: "idx_api_key_external_teamId",
-            columns: &["teamId"],
-        },
-        IndexDef {
-            name: "idx_api_key_external_resourceId",
-            columns: &["resourceId"],
-        },
+        IndexDef { name: "idx_api_key_external_userId", columns: &["userId"] },
+        IndexDef { name: "idx_api_key_external_teamId", columns: &["teamId"] },
+        IndexDef { name: "idx_api_key_external_resourceId", columns: &["resourceId"] },
     ],
-    exclusive: &[ExclusiveGroup {
-        columns: &["userId", "teamId"],
-        required_on_create: true,
-    }],
+    exclusive: &[ExclusiveGroup { columns: &["userId", "teamId"], required_on_create: true }],
 };
 
 pub static AWARD: TableDef = TableDef {
@@ -507,13 +474,7 @@ pub static AWARD: TableDef = TableDef {
             list: false,
             case_insensitive: false,
             max_length: None,
-            checks: &[
-                Check::Int32,
-                Check::Range {
-                    min: Some(0),
-                    max: None,
-                },
-            ],
+            checks: &[Check::Int32, Check::Range { min: Some(0), max: None }],
         },
         ColumnDef {
             name: "userId",
@@ -536,14 +497,8 @@ pub static AWARD: TableDef = TableDef {
         references_columns: &["id"],
         on_delete: OnDelete::Cascade,
     }],
-    uniques: &[IndexDef {
-        name: "award_userId_category_unique",
-        columns: &["userId", "category"],
-    }],
-    indexes: &[IndexDef {
-        name: "idx_award_userId",
-        columns: &["userId"],
-    }],
+    uniques: &[IndexDef { name: "award_userId_category_unique", columns: &["userId", "category"] }],
+    indexes: &[IndexDef { name: "idx_award_userId", columns: &["userId"] }],
     exclusive: &[],
 };
 
@@ -737,36 +692,18 @@ pub static BOOKMARK: TableDef = TableDef {
     ],
     uniques: &[],
     indexes: &[
-        IndexDef {
-            name: "idx_bookmark_listId_createdAt",
-            columns: &["listId", "createdAt"],
-        },
-        IndexDef {
-            name: "idx_bookmark_commentId_createdAt",
-            columns: &["commentId", "createdAt"],
-        },
-        IndexDef {
-            name: "idx_bookmark_issueId_createdAt",
-            columns: &["issueId", "createdAt"],
-        },
-        IndexDef {
-            name: "idx_bookmark_resourceId_createdAt",
-            columns: &["resourceId", "createdAt"],
-        },
-        IndexDef {
-            name: "idx_bookmark_tagId_createdAt",
-            columns: &["tagId", "createdAt"],
-        },
-        IndexDef {
-            name: "idx_bookmark_teamId_createdAt",
-            columns: &["teamId", "createdAt"],
-        },
-        IndexDef {
-            name: "idx_bookmark_userId_createdAt",
-            columns: &["userId", "createdAt"],
-        },
+        IndexDef { name: "idx_bookmark_listId_createdAt", columns: &["listId", "createdAt"] },
+        IndexDef { name: "idx_bookmark_commentId_createdAt", columns: &["commentId", "createdAt"] },
+        IndexDef { name: "idx_bookmark_issueId_createdAt", columns: &["issueId", "createdAt"] },
+        IndexDef { name: "idx_bookmark_resourceId_createdAt", columns: &["resourceId", "createdAt"] },
+        IndexDef { name: "idx_bookmark_tagId_createdAt", columns: &["tagId", "createdAt"] },
+        IndexDef { name: "idx_bookmark_teamId_createdAt", columns: &["teamId", "createdAt"] },
+        IndexDef { name: "idx_bookmark_userId_createdAt", columns: &["userId", "createdAt"] },
     ],
-    exclusive: &[],
+    exclusive: &[ExclusiveGroup {
+        columns: &["resourceId", "commentId", "issueId", "tagId", "teamId", "userId"],
+        required_on_create: true,
+    }],
 };
 
 pub static BOOKMARK_LIST: TableDef = TableDef {
@@ -849,14 +786,8 @@ pub static BOOKMARK_LIST: TableDef = TableDef {
         references_columns: &["id"],
         on_delete: OnDelete::Cascade,
     }],
-    uniques: &[IndexDef {
-        name: "bookmark_list_label_userId_unique",
-        columns: &["label", "userId"],
-    }],
-    indexes: &[IndexDef {
-        name: "idx_bookmark_list_userId",
-        columns: &["userId"],
-    }],
+    uniques: &[IndexDef { name: "bookmark_list_label_userId_unique", columns: &["label", "userId"] }],
+    indexes: &[IndexDef { name: "idx_bookmark_list_userId", columns: &["userId"] }],
     exclusive: &[],
 };
 
@@ -1004,31 +935,13 @@ pub static CHAT: TableDef = TableDef {
             on_delete: OnDelete::Cascade,
         },
     ],
-    uniques: &[IndexDef {
-        name: "chat_publicId_key",
-        columns: &["publicId"],
-    }],
+    uniques: &[IndexDef { name: "chat_publicId_key", columns: &["publicId"] }],
     indexes: &[
-        IndexDef {
-            name: "idx_chat_publicId",
-            columns: &["publicId"],
-        },
-        IndexDef {
-            name: "idx_chat_creatorId_createdAt",
-            columns: &["creatorId", "createdAt"],
-        },
-        IndexDef {
-            name: "idx_chat_creatorId_updatedAt",
-            columns: &["creatorId", "updatedAt"],
-        },
-        IndexDef {
-            name: "idx_chat_teamId_createdAt",
-            columns: &["teamId", "createdAt"],
-        },
-        IndexDef {
-            name: "idx_chat_teamId_updatedAt",
-            columns: &["teamId", "updatedAt"],
-        },
+        IndexDef { name: "idx_chat_publicId", columns: &["publicId"] },
+        IndexDef { name: "idx_chat_creatorId_createdAt", columns: &["creatorId", "createdAt"] },
+        IndexDef { name: "idx_chat_creatorId_updatedAt", columns: &["creatorId", "updatedAt"] },
+        IndexDef { name: "idx_chat_teamId_createdAt", columns: &["teamId", "createdAt"] },
+        IndexDef { name: "idx_chat_teamId_updatedAt", columns: &["teamId", "updatedAt"] },
     ],
     exclusive: &[],
 };
@@ -1149,19 +1062,10 @@ pub static CHAT_INVITE: TableDef = TableDef {
             on_delete: OnDelete::Cascade,
         },
     ],
-    uniques: &[IndexDef {
-        name: "chat_invite_chatid_userid_unique",
-        columns: &["chatId", "userId"],
-    }],
+    uniques: &[IndexDef { name: "chat_invite_chatid_userid_unique", columns: &["chatId", "userId"] }],
     indexes: &[
-        IndexDef {
-            name: "idx_chat_invite_chatId",
-            columns: &["chatId"],
-        },
-        IndexDef {
-            name: "idx_chat_invite_userId",
-            columns: &["userId"],
-        },
+        IndexDef { name: "idx_chat_invite_chatId", columns: &["chatId"] },
+        IndexDef { name: "idx_chat_invite_userId", columns: &["userId"] },
     ],
     exclusive: &[],
 };
@@ -1265,13 +1169,7 @@ pub static CHAT_MESSAGE: TableDef = TableDef {
             list: false,
             case_insensitive: false,
             max_length: None,
-            checks: &[
-                Check::Int32,
-                Check::Range {
-                    min: Some(-1000),
-                    max: Some(1000),
-                },
-            ],
+            checks: &[Check::Int32, Check::Range { min: Some(-1000), max: Some(1000) }],
         },
         ColumnDef {
             name: "versionIndex",
@@ -1285,13 +1183,7 @@ pub static CHAT_MESSAGE: TableDef = TableDef {
             list: false,
             case_insensitive: false,
             max_length: None,
-            checks: &[
-                Check::Int32,
-                Check::Range {
-                    min: Some(0),
-                    max: None,
-                },
-            ],
+            checks: &[Check::Int32, Check::Range { min: Some(0), max: None }],
         },
         ColumnDef {
             name: "parentId",
@@ -1357,10 +1249,7 @@ pub static CHAT_MESSAGE: TableDef = TableDef {
         },
     ],
     uniques: &[],
-    indexes: &[IndexDef {
-        name: "idx_chat_message_chatId_createdAt",
-        columns: &["chatId", "createdAt"],
-    }],
+    indexes: &[IndexDef { name: "idx_chat_message_chatId_createdAt", columns: &["chatId", "createdAt"] }],
     exclusive: &[],
 };
 
@@ -1466,19 +1355,10 @@ pub static CHAT_PARTICIPANTS: TableDef = TableDef {
             on_delete: OnDelete::Cascade,
         },
     ],
-    uniques: &[IndexDef {
-        name: "chat_participants_chatid_userid_unique",
-        columns: &["chatId", "userId"],
-    }],
+    uniques: &[IndexDef { name: "chat_participants_chatid_userid_unique", columns: &["chatId", "userId"] }],
     indexes: &[
-        IndexDef {
-            name: "idx_chat_participants_chatId",
-            columns: &["chatId"],
-        },
-        IndexDef {
-            name: "idx_chat_participants_userId",
-            columns: &["userId"],
-        },
+        IndexDef { name: "idx_chat_participants_chatId", columns: &["chatId"] },
+        IndexDef { name: "idx_chat_participants_userId", columns: &["userId"] },
     ],
     exclusive: &[],
 };
@@ -1591,14 +1471,8 @@ pub static CHAT_TRANSLATION: TableDef = TableDef {
         references_columns: &["id"],
         on_delete: OnDelete::Cascade,
     }],
-    uniques: &[IndexDef {
-        name: "chat_translation_chatid_language_unique",
-        columns: &["chatId", "language"],
-    }],
-    indexes: &[IndexDef {
-        name: "idx_chat_translation_chatId",
-        columns: &["chatId"],
-    }],
+    uniques: &[IndexDef { name: "chat_translation_chatid_language_unique", columns: &["chatId", "language"] }],
+    indexes: &[IndexDef { name: "idx_chat_translation_chatId", columns: &["chatId"] }],
     exclusive: &[],
 };
 
@@ -1757,13 +1631,7 @@ pub static COMMENT: TableDef = TableDef {
             list: false,
             case_insensitive: false,
             max_length: None,
-            checks: &[
-                Check::Int32,
-                Check::Range {
-                    min: Some(0),
-                    max: None,
-                },
-            ],
+            checks: &[Check::Int32, Check::Range { min: Some(0), max: None }],
         },
     ],
     foreign_keys: &[
@@ -1806,39 +1674,18 @@ pub static COMMENT: TableDef = TableDef {
     ],
     uniques: &[],
     indexes: &[
-        IndexDef {
-            name: "idx_comment_issueId_createdAt",
-            columns: &["issueId", "createdAt"],
-        },
-        IndexDef {
-            name: "idx_comment_ownedByTeamId_createdAt",
-            columns: &["ownedByTeamId", "createdAt"],
-        },
-        IndexDef {
-            name: "idx_comment_ownedByUserId_createdAt",
-            columns: &["ownedByUserId", "createdAt"],
-        },
-        IndexDef {
-            name: "idx_comment_parentId",
-            columns: &["parentId"],
-        },
-        IndexDef {
-            name: "idx_comment_pullRequestId_createdAt",
-            columns: &["pullRequestId", "createdAt"],
-        },
-        IndexDef {
-            name: "idx_comment_resourceVersionId_createdAt",
-            columns: &["resourceVersionId", "createdAt"],
-        },
-        IndexDef {
-            name: "idx_comment_score",
-            columns: &["score"],
-        },
+        IndexDef { name: "idx_comment_issueId_createdAt", columns: &["issueId", "createdAt"] },
+        IndexDef { name: "idx_comment_ownedByTeamId_createdAt", columns: &["ownedByTeamId", "createdAt"] },
+        IndexDef { name: "idx_comment_ownedByUserId_createdAt", columns: &["ownedByUserId", "createdAt"] },
+        IndexDef { name: "idx_comment_parentId", columns: &["parentId"] },
+        IndexDef { name: "idx_comment_pullRequestId_createdAt", columns: &["pullRequestId", "createdAt"] },
+        IndexDef { name: "idx_comment_resourceVersionId_createdAt", columns: &["resourceVersionId", "createdAt"] },
+        IndexDef { name: "idx_comment_score", columns: &["score"] },
     ],
-    exclusive: &[ExclusiveGroup {
-        columns: &["ownedByUserId", "ownedByTeamId"],
-        required_on_create: true,
-    }],
+    exclusive: &[
+        ExclusiveGroup { columns: &["ownedByUserId", "ownedByTeamId"], required_on_create: true },
+        ExclusiveGroup { columns: &["resourceVersionId", "issueId", "pullRequestId"], required_on_create: true },
+    ],
 };
 
 pub static COMMENT_TRANSLATION: TableDef = TableDef {
@@ -1907,14 +1754,8 @@ pub static COMMENT_TRANSLATION: TableDef = TableDef {
         references_columns: &["id"],
         on_delete: OnDelete::Cascade,
     }],
-    uniques: &[IndexDef {
-        name: "comment_translation_commentId_language_unique",
-        columns: &["commentId", "language"],
-    }],
-    indexes: &[IndexDef {
-        name: "idx_comment_translation_commentId",
-        columns: &["commentId"],
-    }],
+    uniques: &[IndexDef { name: "comment_translation_commentId_language_unique", columns: &["commentId", "language"] }],
+    indexes: &[IndexDef { name: "idx_comment_translation_commentId", columns: &["commentId"] }],
     exclusive: &[],
 };
 
@@ -2007,33 +1848,15 @@ pub static CREDIT_ACCOUNT: TableDef = TableDef {
         },
     ],
     uniques: &[
-        IndexDef {
-            name: "credit_account_lastEntryId_key",
-            columns: &["lastEntryId"],
-        },
-        IndexDef {
-            name: "credit_account_userId_key",
-            columns: &["userId"],
-        },
-        IndexDef {
-            name: "credit_account_teamId_key",
-            columns: &["teamId"],
-        },
+        IndexDef { name: "credit_account_lastEntryId_key", columns: &["lastEntryId"] },
+        IndexDef { name: "credit_account_userId_key", columns: &["userId"] },
+        IndexDef { name: "credit_account_teamId_key", columns: &["teamId"] },
     ],
     indexes: &[
-        IndexDef {
-            name: "idx_credit_account_userId",
-            columns: &["userId"],
-        },
-        IndexDef {
-            name: "idx_credit_account_teamId",
-            columns: &["teamId"],
-        },
+        IndexDef { name: "idx_credit_account_userId", columns: &["userId"] },
+        IndexDef { name: "idx_credit_account_teamId", columns: &["teamId"] },
     ],
-    exclusive: &[ExclusiveGroup {
-        columns: &["userId", "teamId"],
-        required_on_create: true,
-    }],
+    exclusive: &[ExclusiveGroup { columns: &["userId", "teamId"], required_on_create: true }],
 };
 
 pub static CREDIT_LEDGER_ENTRY: TableDef = TableDef {
@@ -2186,23 +2009,11 @@ pub static CREDIT_LEDGER_ENTRY: TableDef = TableDef {
         references_columns: &["id"],
         on_delete: OnDelete::Cascade,
     }],
-    uniques: &[IndexDef {
-        name: "credit_ledger_entry_idempotencyKey_key",
-        columns: &["idempotencyKey"],
-    }],
+    uniques: &[IndexDef { name: "credit_ledger_entry_idempotencyKey_key", columns: &["idempotencyKey"] }],
     indexes: &[
-        IndexDef {
-            name: "idx_credit_ledger_entry_accountId_createdAt",
-            columns: &["accountId", "createdAt"],
-        },
-        IndexDef {
-            name: "idx_credit_ledger_entry_paymentId",
-            columns: &["paymentId"],
-        },
-        IndexDef {
-            name: "idx_credit_ledger_entry_transferGroup",
-            columns: &["transferGroup"],
-        },
+        IndexDef { name: "idx_credit_ledger_entry_accountId_createdAt", columns: &["accountId", "createdAt"] },
+        IndexDef { name: "idx_credit_ledger_entry_paymentId", columns: &["paymentId"] },
+        IndexDef { name: "idx_credit_ledger_entry_transferGroup", columns: &["transferGroup"] },
     ],
     exclusive: &[],
 };
@@ -2351,24 +2162,12 @@ pub static EMAIL: TableDef = TableDef {
             on_delete: OnDelete::Cascade,
         },
     ],
-    uniques: &[IndexDef {
-        name: "email_emailAddress_key",
-        columns: &["emailAddress"],
-    }],
+    uniques: &[IndexDef { name: "email_emailAddress_key", columns: &["emailAddress"] }],
     indexes: &[
-        IndexDef {
-            name: "idx_email_teamId",
-            columns: &["teamId"],
-        },
-        IndexDef {
-            name: "idx_email_userId",
-            columns: &["userId"],
-        },
+        IndexDef { name: "idx_email_teamId", columns: &["teamId"] },
+        IndexDef { name: "idx_email_userId", columns: &["userId"] },
     ],
-    exclusive: &[ExclusiveGroup {
-        columns: &["userId", "teamId"],
-        required_on_create: true,
-    }],
+    exclusive: &[ExclusiveGroup { columns: &["userId", "teamId"], required_on_create: true }],
 };
 
 pub static ISSUE: TableDef = TableDef {
@@ -2484,13 +2283,7 @@ pub static ISSUE: TableDef = TableDef {
             list: false,
             case_insensitive: false,
             max_length: None,
-            checks: &[
-                Check::Int32,
-                Check::Range {
-                    min: Some(0),
-                    max: None,
-                },
-            ],
+            checks: &[Check::Int32, Check::Range { min: Some(0), max: None }],
         },
         ColumnDef {
             name: "views",
@@ -2504,13 +2297,7 @@ pub static ISSUE: TableDef = TableDef {
             list: false,
             case_insensitive: false,
             max_length: None,
-            checks: &[
-                Check::Int32,
-                Check::Range {
-                    min: Some(0),
-                    max: None,
-                },
-            ],
+            checks: &[Check::Int32, Check::Range { min: Some(0), max: None }],
         },
         ColumnDef {
             name: "resourceId",
@@ -2595,47 +2382,17 @@ pub static ISSUE: TableDef = TableDef {
             on_delete: OnDelete::Cascade,
         },
     ],
-    uniques: &[IndexDef {
-        name: "issue_publicId_key",
-        columns: &["publicId"],
-    }],
+    uniques: &[IndexDef { name: "issue_publicId_key", columns: &["publicId"] }],
     indexes: &[
-        IndexDef {
-            name: "idx_issue_publicId",
-            columns: &["publicId"],
-        },
-        IndexDef {
-            name: "idx_issue_teamId_createdAt",
-            columns: &["teamId", "createdAt"],
-        },
-        IndexDef {
-            name: "idx_issue_teamId_updatedAt",
-            columns: &["teamId", "updatedAt"],
-        },
-        IndexDef {
-            name: "idx_issue_closedById_createdAt",
-            columns: &["closedById", "createdAt"],
-        },
-        IndexDef {
-            name: "idx_issue_closedById_updatedAt",
-            columns: &["closedById", "updatedAt"],
-        },
-        IndexDef {
-            name: "idx_issue_createdById_createdAt",
-            columns: &["createdById", "createdAt"],
-        },
-        IndexDef {
-            name: "idx_issue_createdById_updatedAt",
-            columns: &["createdById", "updatedAt"],
-        },
-        IndexDef {
-            name: "idx_issue_resourceId_createdAt",
-            columns: &["resourceId", "createdAt"],
-        },
-        IndexDef {
-            name: "idx_issue_resourceId_updatedAt",
-            columns: &["resourceId", "updatedAt"],
-        },
+        IndexDef { name: "idx_issue_publicId", columns: &["publicId"] },
+        IndexDef { name: "idx_issue_teamId_createdAt", columns: &["teamId", "createdAt"] },
+        IndexDef { name: "idx_issue_teamId_updatedAt", columns: &["teamId", "updatedAt"] },
+        IndexDef { name: "idx_issue_closedById_createdAt", columns: &["closedById", "createdAt"] },
+        IndexDef { name: "idx_issue_closedById_updatedAt", columns: &["closedById", "updatedAt"] },
+        IndexDef { name: "idx_issue_createdById_createdAt", columns: &["createdById", "createdAt"] },
+        IndexDef { name: "idx_issue_createdById_updatedAt", columns: &["createdById", "updatedAt"] },
+        IndexDef { name: "idx_issue_resourceId_createdAt", columns: &["resourceId", "createdAt"] },
+        IndexDef { name: "idx_issue_resourceId_updatedAt", columns: &["resourceId", "updatedAt"] },
     ],
     exclusive: &[],
 };
@@ -2748,14 +2505,8 @@ pub static ISSUE_TRANSLATION: TableDef = TableDef {
         references_columns: &["id"],
         on_delete: OnDelete::Cascade,
     }],
-    uniques: &[IndexDef {
-        name: "issue_translation_issueId_language_unique",
-        columns: &["issueId", "language"],
-    }],
-    indexes: &[IndexDef {
-        name: "idx_issue_translation_issueId",
-        columns: &["issueId"],
-    }],
+    uniques: &[IndexDef { name: "issue_translation_issueId_language_unique", columns: &["issueId", "language"] }],
+    indexes: &[IndexDef { name: "idx_issue_translation_issueId", columns: &["issueId"] }],
     exclusive: &[],
 };
 
@@ -2903,31 +2654,13 @@ pub static MEETING: TableDef = TableDef {
             on_delete: OnDelete::SetNull,
         },
     ],
-    uniques: &[IndexDef {
-        name: "meeting_publicId_key",
-        columns: &["publicId"],
-    }],
+    uniques: &[IndexDef { name: "meeting_publicId_key", columns: &["publicId"] }],
     indexes: &[
-        IndexDef {
-            name: "idx_meeting_inviteId",
-            columns: &["inviteId"],
-        },
-        IndexDef {
-            name: "idx_meeting_publicId",
-            columns: &["publicId"],
-        },
-        IndexDef {
-            name: "idx_meeting_scheduleId",
-            columns: &["scheduleId"],
-        },
-        IndexDef {
-            name: "idx_meeting_teamId_createdAt",
-            columns: &["teamId", "createdAt"],
-        },
-        IndexDef {
-            name: "idx_meeting_teamId_updatedAt",
-            columns: &["teamId", "updatedAt"],
-        },
+        IndexDef { name: "idx_meeting_inviteId", columns: &["inviteId"] },
+        IndexDef { name: "idx_meeting_publicId", columns: &["publicId"] },
+        IndexDef { name: "idx_meeting_scheduleId", columns: &["scheduleId"] },
+        IndexDef { name: "idx_meeting_teamId_createdAt", columns: &["teamId", "createdAt"] },
+        IndexDef { name: "idx_meeting_teamId_updatedAt", columns: &["teamId", "updatedAt"] },
     ],
     exclusive: &[],
 };
@@ -2992,19 +2725,10 @@ pub static MEETING_ATTENDEES: TableDef = TableDef {
             on_delete: OnDelete::Cascade,
         },
     ],
-    uniques: &[IndexDef {
-        name: "meeting_attendees_meetingid_userid_unique",
-        columns: &["meetingId", "userId"],
-    }],
+    uniques: &[IndexDef { name: "meeting_attendees_meetingid_userid_unique", columns: &["meetingId", "userId"] }],
     indexes: &[
-        IndexDef {
-            name: "idx_meeting_attendees_meetingId",
-            columns: &["meetingId"],
-        },
-        IndexDef {
-            name: "idx_meeting_attendees_userId",
-            columns: &["userId"],
-        },
+        IndexDef { name: "idx_meeting_attendees_meetingId", columns: &["meetingId"] },
+        IndexDef { name: "idx_meeting_attendees_userId", columns: &["userId"] },
     ],
     exclusive: &[],
 };
@@ -3125,19 +2849,10 @@ pub static MEETING_INVITE: TableDef = TableDef {
             on_delete: OnDelete::Cascade,
         },
     ],
-    uniques: &[IndexDef {
-        name: "meeting_invite_meetingid_userid_unique",
-        columns: &["meetingId", "userId"],
-    }],
+    uniques: &[IndexDef { name: "meeting_invite_meetingid_userid_unique", columns: &["meetingId", "userId"] }],
     indexes: &[
-        IndexDef {
-            name: "idx_meeting_invite_meetingId",
-            columns: &["meetingId"],
-        },
-        IndexDef {
-            name: "idx_meeting_invite_userId",
-            columns: &["userId"],
-        },
+        IndexDef { name: "idx_meeting_invite_meetingId", columns: &["meetingId"] },
+        IndexDef { name: "idx_meeting_invite_userId", columns: &["userId"] },
     ],
     exclusive: &[],
 };
@@ -3264,14 +2979,8 @@ pub static MEETING_TRANSLATION: TableDef = TableDef {
         references_columns: &["id"],
         on_delete: OnDelete::Cascade,
     }],
-    uniques: &[IndexDef {
-        name: "meeting_translation_meetingid_language_unique",
-        columns: &["meetingId", "language"],
-    }],
-    indexes: &[IndexDef {
-        name: "idx_meeting_translation_meetingId",
-        columns: &["meetingId"],
-    }],
+    uniques: &[IndexDef { name: "meeting_translation_meetingid_language_unique", columns: &["meetingId", "language"] }],
+    indexes: &[IndexDef { name: "idx_meeting_translation_meetingId", columns: &["meetingId"] }],
     exclusive: &[],
 };
 
@@ -3406,32 +3115,14 @@ pub static MEMBER: TableDef = TableDef {
         },
     ],
     uniques: &[
-        IndexDef {
-            name: "member_publicId_key",
-            columns: &["publicId"],
-        },
-        IndexDef {
-            name: "member_teamid_userid_unique",
-            columns: &["teamId", "userId"],
-        },
+        IndexDef { name: "member_publicId_key", columns: &["publicId"] },
+        IndexDef { name: "member_teamid_userid_unique", columns: &["teamId", "userId"] },
     ],
     indexes: &[
-        IndexDef {
-            name: "idx_member_publicId",
-            columns: &["publicId"],
-        },
-        IndexDef {
-            name: "idx_member_teamId_createdAt",
-            columns: &["teamId", "createdAt"],
-        },
-        IndexDef {
-            name: "idx_member_teamId_updatedAt",
-            columns: &["teamId", "updatedAt"],
-        },
-        IndexDef {
-            name: "idx_member_userId",
-            columns: &["userId"],
-        },
+        IndexDef { name: "idx_member_publicId", columns: &["publicId"] },
+        IndexDef { name: "idx_member_teamId_createdAt", columns: &["teamId", "createdAt"] },
+        IndexDef { name: "idx_member_teamId_updatedAt", columns: &["teamId", "updatedAt"] },
+        IndexDef { name: "idx_member_userId", columns: &["userId"] },
     ],
     exclusive: &[],
 };
@@ -3580,19 +3271,10 @@ pub static MEMBER_INVITE: TableDef = TableDef {
             on_delete: OnDelete::Cascade,
         },
     ],
-    uniques: &[IndexDef {
-        name: "member_invite_userid_teamid_unique",
-        columns: &["userId", "teamId"],
-    }],
+    uniques: &[IndexDef { name: "member_invite_userid_teamid_unique", columns: &["userId", "teamId"] }],
     indexes: &[
-        IndexDef {
-            name: "idx_member_invite_userId",
-            columns: &["userId"],
-        },
-        IndexDef {
-            name: "idx_member_invite_teamId",
-            columns: &["teamId"],
-        },
+        IndexDef { name: "idx_member_invite_userId", columns: &["userId"] },
+        IndexDef { name: "idx_member_invite_teamId", columns: &["teamId"] },
     ],
     exclusive: &[],
 };
@@ -3710,13 +3392,7 @@ pub static NOTIFICATION: TableDef = TableDef {
             list: false,
             case_insensitive: false,
             max_length: None,
-            checks: &[
-                Check::Int32,
-                Check::Range {
-                    min: Some(0),
-                    max: None,
-                },
-            ],
+            checks: &[Check::Int32, Check::Range { min: Some(0), max: None }],
         },
         ColumnDef {
             name: "link",
@@ -3769,18 +3445,9 @@ pub static NOTIFICATION: TableDef = TableDef {
     }],
     uniques: &[],
     indexes: &[
-        IndexDef {
-            name: "idx_notification_userId_createdAt",
-            columns: &["userId", "createdAt"],
-        },
-        IndexDef {
-            name: "idx_notification_userId_isRead",
-            columns: &["userId", "isRead"],
-        },
-        IndexDef {
-            name: "idx_notification_userId_category",
-            columns: &["userId", "category"],
-        },
+        IndexDef { name: "idx_notification_userId_createdAt", columns: &["userId", "createdAt"] },
+        IndexDef { name: "idx_notification_userId_isRead", columns: &["userId", "isRead"] },
+        IndexDef { name: "idx_notification_userId_category", columns: &["userId", "category"] },
     ],
     exclusive: &[],
 };
@@ -4049,48 +3716,31 @@ pub static NOTIFICATION_SUBSCRIPTION: TableDef = TableDef {
     ],
     uniques: &[],
     indexes: &[
-        IndexDef {
-            name: "idx_notification_subscription_chatId",
-            columns: &["chatId"],
-        },
-        IndexDef {
-            name: "idx_notification_subscription_commentId",
-            columns: &["commentId"],
-        },
-        IndexDef {
-            name: "idx_notification_subscription_issueId",
-            columns: &["issueId"],
-        },
-        IndexDef {
-            name: "idx_notification_subscription_meetingId",
-            columns: &["meetingId"],
-        },
-        IndexDef {
-            name: "idx_notification_subscription_pullRequestId",
-            columns: &["pullRequestId"],
-        },
-        IndexDef {
-            name: "idx_notification_subscription_reportId",
-            columns: &["reportId"],
-        },
-        IndexDef {
-            name: "idx_notification_subscription_resourceId",
-            columns: &["resourceId"],
-        },
-        IndexDef {
-            name: "idx_notification_subscription_scheduleId",
-            columns: &["scheduleId"],
-        },
-        IndexDef {
-            name: "idx_notification_subscription_subscriberId",
-            columns: &["subscriberId"],
-        },
-        IndexDef {
-            name: "idx_notification_subscription_teamId",
-            columns: &["teamId"],
-        },
+        IndexDef { name: "idx_notification_subscription_chatId", columns: &["chatId"] },
+        IndexDef { name: "idx_notification_subscription_commentId", columns: &["commentId"] },
+        IndexDef { name: "idx_notification_subscription_issueId", columns: &["issueId"] },
+        IndexDef { name: "idx_notification_subscription_meetingId", columns: &["meetingId"] },
+        IndexDef { name: "idx_notification_subscription_pullRequestId", columns: &["pullRequestId"] },
+        IndexDef { name: "idx_notification_subscription_reportId", columns: &["reportId"] },
+        IndexDef { name: "idx_notification_subscription_resourceId", columns: &["resourceId"] },
+        IndexDef { name: "idx_notification_subscription_scheduleId", columns: &["scheduleId"] },
+        IndexDef { name: "idx_notification_subscription_subscriberId", columns: &["subscriberId"] },
+        IndexDef { name: "idx_notification_subscription_teamId", columns: &["teamId"] },
     ],
-    exclusive: &[],
+    exclusive: &[ExclusiveGroup {
+        columns: &[
+            "resourceId",
+            "chatId",
+            "commentId",
+            "issueId",
+            "meetingId",
+            "pullRequestId",
+            "reportId",
+            "scheduleId",
+            "teamId",
+        ],
+        required_on_create: true,
+    }],
 };
 
 pub static PAYMENT: TableDef = TableDef {
@@ -4281,19 +3931,10 @@ pub static PAYMENT: TableDef = TableDef {
     ],
     uniques: &[],
     indexes: &[
-        IndexDef {
-            name: "idx_payment_teamId",
-            columns: &["teamId"],
-        },
-        IndexDef {
-            name: "idx_payment_userId",
-            columns: &["userId"],
-        },
+        IndexDef { name: "idx_payment_teamId", columns: &["teamId"] },
+        IndexDef { name: "idx_payment_userId", columns: &["userId"] },
     ],
-    exclusive: &[ExclusiveGroup {
-        columns: &["userId", "teamId"],
-        required_on_create: true,
-    }],
+    exclusive: &[ExclusiveGroup { columns: &["userId", "teamId"], required_on_create: true }],
 };
 
 pub static PHONE: TableDef = TableDef {
@@ -4412,24 +4053,12 @@ pub static PHONE: TableDef = TableDef {
             on_delete: OnDelete::Cascade,
         },
     ],
-    uniques: &[IndexDef {
-        name: "phone_phoneNumber_key",
-        columns: &["phoneNumber"],
-    }],
+    uniques: &[IndexDef { name: "phone_phoneNumber_key", columns: &["phoneNumber"] }],
     indexes: &[
-        IndexDef {
-            name: "idx_phone_userId",
-            columns: &["userId"],
-        },
-        IndexDef {
-            name: "idx_phone_teamId",
-            columns: &["teamId"],
-        },
+        IndexDef { name: "idx_phone_userId", columns: &["userId"] },
+        IndexDef { name: "idx_phone_teamId", columns: &["teamId"] },
     ],
-    exclusive: &[ExclusiveGroup {
-        columns: &["userId", "teamId"],
-        required_on_create: true,
-    }],
+    exclusive: &[ExclusiveGroup { columns: &["userId", "teamId"], required_on_create: true }],
 };
 
 pub static PLAN: TableDef = TableDef {
@@ -4549,20 +4178,11 @@ pub static PLAN: TableDef = TableDef {
         },
     ],
     uniques: &[
-        IndexDef {
-            name: "plan_teamId_key",
-            columns: &["teamId"],
-        },
-        IndexDef {
-            name: "plan_userId_key",
-            columns: &["userId"],
-        },
+        IndexDef { name: "plan_teamId_key", columns: &["teamId"] },
+        IndexDef { name: "plan_userId_key", columns: &["userId"] },
     ],
     indexes: &[],
-    exclusive: &[ExclusiveGroup {
-        columns: &["userId", "teamId"],
-        required_on_create: true,
-    }],
+    exclusive: &[ExclusiveGroup { columns: &["userId", "teamId"], required_on_create: true }],
 };
 
 pub static PULL_REQUEST: TableDef = TableDef {
@@ -4695,23 +4315,11 @@ pub static PULL_REQUEST: TableDef = TableDef {
             on_delete: OnDelete::Cascade,
         },
     ],
-    uniques: &[IndexDef {
-        name: "pull_request_publicId_key",
-        columns: &["publicId"],
-    }],
+    uniques: &[IndexDef { name: "pull_request_publicId_key", columns: &["publicId"] }],
     indexes: &[
-        IndexDef {
-            name: "idx_pull_request_publicId",
-            columns: &["publicId"],
-        },
-        IndexDef {
-            name: "idx_pull_request_createdById_createdAt",
-            columns: &["createdById", "createdAt"],
-        },
-        IndexDef {
-            name: "idx_pull_request_toResourceId_createdAt",
-            columns: &["toResourceId", "createdAt"],
-        },
+        IndexDef { name: "idx_pull_request_publicId", columns: &["publicId"] },
+        IndexDef { name: "idx_pull_request_createdById_createdAt", columns: &["createdById", "createdAt"] },
+        IndexDef { name: "idx_pull_request_toResourceId_createdAt", columns: &["toResourceId", "createdAt"] },
     ],
     exclusive: &[],
 };
@@ -4786,10 +4394,7 @@ pub static PULL_REQUEST_TRANSLATION: TableDef = TableDef {
         name: "pull_request_translation_pullRequestId_language_unique",
         columns: &["pullRequestId", "language"],
     }],
-    indexes: &[IndexDef {
-        name: "idx_pull_request_translation_pullRequestId",
-        columns: &["pullRequestId"],
-    }],
+    indexes: &[IndexDef { name: "idx_pull_request_translation_pullRequestId", columns: &["pullRequestId"] }],
     exclusive: &[],
 };
 
@@ -4901,14 +4506,8 @@ pub static PUSH_DEVICE: TableDef = TableDef {
         references_columns: &["id"],
         on_delete: OnDelete::Cascade,
     }],
-    uniques: &[IndexDef {
-        name: "push_device_endpoint_key",
-        columns: &["endpoint"],
-    }],
-    indexes: &[IndexDef {
-        name: "idx_push_device_userId",
-        columns: &["userId"],
-    }],
+    uniques: &[IndexDef { name: "push_device_endpoint_key", columns: &["endpoint"] }],
+    indexes: &[IndexDef { name: "idx_push_device_userId", columns: &["userId"] }],
     exclusive: &[],
 };
 
@@ -5076,26 +4675,11 @@ pub static REACTION: TableDef = TableDef {
     ],
     uniques: &[],
     indexes: &[
-        IndexDef {
-            name: "idx_reaction_byId_createdAt",
-            columns: &["byId", "createdAt"],
-        },
-        IndexDef {
-            name: "idx_reaction_resourceId_createdAt",
-            columns: &["resourceId", "createdAt"],
-        },
-        IndexDef {
-            name: "idx_reaction_chatMessageId_createdAt",
-            columns: &["chatMessageId", "createdAt"],
-        },
-        IndexDef {
-            name: "idx_reaction_commentId_createdAt",
-            columns: &["commentId", "createdAt"],
-        },
-        IndexDef {
-            name: "idx_reaction_issueId_createdAt",
-            columns: &["issueId", "createdAt"],
-        },
+        IndexDef { name: "idx_reaction_byId_createdAt", columns: &["byId", "createdAt"] },
+        IndexDef { name: "idx_reaction_resourceId_createdAt", columns: &["resourceId", "createdAt"] },
+        IndexDef { name: "idx_reaction_chatMessageId_createdAt", columns: &["chatMessageId", "createdAt"] },
+        IndexDef { name: "idx_reaction_commentId_createdAt", columns: &["commentId", "createdAt"] },
+        IndexDef { name: "idx_reaction_issueId_createdAt", columns: &["issueId", "createdAt"] },
     ],
     exclusive: &[ExclusiveGroup {
         columns: &["resourceId", "chatMessageId", "commentId", "issueId"],
@@ -5174,13 +4758,7 @@ pub static REACTION_SUMMARY: TableDef = TableDef {
             list: false,
             case_insensitive: false,
             max_length: None,
-            checks: &[
-                Check::Int32,
-                Check::Range {
-                    min: Some(0),
-                    max: None,
-                },
-            ],
+            checks: &[Check::Int32, Check::Range { min: Some(0), max: None }],
         },
         ColumnDef {
             name: "resourceId",
@@ -5267,31 +4845,13 @@ pub static REACTION_SUMMARY: TableDef = TableDef {
     ],
     uniques: &[IndexDef {
         name: "reaction_summary_emoji_unique",
-        columns: &[
-            "emoji",
-            "resourceId",
-            "chatMessageId",
-            "commentId",
-            "issueId",
-        ],
+        columns: &["emoji", "resourceId", "chatMessageId", "commentId", "issueId"],
     }],
     indexes: &[
-        IndexDef {
-            name: "idx_reaction_summary_resourceId_createdAt",
-            columns: &["resourceId", "createdAt"],
-        },
-        IndexDef {
-            name: "idx_reaction_summary_chatMessageId_createdAt",
-            columns: &["chatMessageId", "createdAt"],
-        },
-        IndexDef {
-            name: "idx_reaction_summary_commentId_createdAt",
-            columns: &["commentId", "createdAt"],
-        },
-        IndexDef {
-            name: "idx_reaction_summary_issueId_createdAt",
-            columns: &["issueId", "createdAt"],
-        },
+        IndexDef { name: "idx_reaction_summary_resourceId_createdAt", columns: &["resourceId", "createdAt"] },
+        IndexDef { name: "idx_reaction_summary_chatMessageId_createdAt", columns: &["chatMessageId", "createdAt"] },
+        IndexDef { name: "idx_reaction_summary_commentId_createdAt", columns: &["commentId", "createdAt"] },
+        IndexDef { name: "idx_reaction_summary_issueId_createdAt", columns: &["issueId", "createdAt"] },
     ],
     exclusive: &[ExclusiveGroup {
         columns: &["resourceId", "chatMessageId", "commentId", "issueId"],
@@ -5440,13 +5000,7 @@ pub static REMINDER: TableDef = TableDef {
             list: false,
             case_insensitive: false,
             max_length: None,
-            checks: &[
-                Check::Int32,
-                Check::Range {
-                    min: Some(0),
-                    max: None,
-                },
-            ],
+            checks: &[Check::Int32, Check::Range { min: Some(0), max: None }],
         },
         ColumnDef {
             name: "reminderListId",
@@ -5470,10 +5024,7 @@ pub static REMINDER: TableDef = TableDef {
         on_delete: OnDelete::Cascade,
     }],
     uniques: &[],
-    indexes: &[IndexDef {
-        name: "idx_reminder_reminderListId_createdAt",
-        columns: &["reminderListId", "createdAt"],
-    }],
+    indexes: &[IndexDef { name: "idx_reminder_reminderListId_createdAt", columns: &["reminderListId", "createdAt"] }],
     exclusive: &[],
 };
 
@@ -5590,13 +5141,7 @@ pub static REMINDER_ITEM: TableDef = TableDef {
             list: false,
             case_insensitive: false,
             max_length: None,
-            checks: &[
-                Check::Int32,
-                Check::Range {
-                    min: Some(0),
-                    max: None,
-                },
-            ],
+            checks: &[Check::Int32, Check::Range { min: Some(0), max: None }],
         },
         ColumnDef {
             name: "reminderId",
@@ -5620,10 +5165,7 @@ pub static REMINDER_ITEM: TableDef = TableDef {
         on_delete: OnDelete::Cascade,
     }],
     uniques: &[],
-    indexes: &[IndexDef {
-        name: "idx_reminder_item_reminderId",
-        columns: &["reminderId"],
-    }],
+    indexes: &[IndexDef { name: "idx_reminder_item_reminderId", columns: &["reminderId"] }],
     exclusive: &[],
 };
 
@@ -5694,10 +5236,7 @@ pub static REMINDER_LIST: TableDef = TableDef {
         on_delete: OnDelete::Cascade,
     }],
     uniques: &[],
-    indexes: &[IndexDef {
-        name: "idx_reminder_list_userId_createdAt",
-        columns: &["userId", "createdAt"],
-    }],
+    indexes: &[IndexDef { name: "idx_reminder_list_userId_createdAt", columns: &["userId", "createdAt"] }],
     exclusive: &[],
 };
 
@@ -5979,49 +5518,22 @@ pub static REPORT: TableDef = TableDef {
             on_delete: OnDelete::SetNull,
         },
     ],
-    uniques: &[IndexDef {
-        name: "report_publicId_key",
-        columns: &["publicId"],
-    }],
+    uniques: &[IndexDef { name: "report_publicId_key", columns: &["publicId"] }],
     indexes: &[
-        IndexDef {
-            name: "idx_report_publicId",
-            columns: &["publicId"],
-        },
-        IndexDef {
-            name: "idx_report_createdById_createdAt",
-            columns: &["createdById", "createdAt"],
-        },
-        IndexDef {
-            name: "idx_report_resourceVersionId_createdAt",
-            columns: &["resourceVersionId", "createdAt"],
-        },
-        IndexDef {
-            name: "idx_report_chatMessageId_createdAt",
-            columns: &["chatMessageId", "createdAt"],
-        },
-        IndexDef {
-            name: "idx_report_commentId_createdAt",
-            columns: &["commentId", "createdAt"],
-        },
-        IndexDef {
-            name: "idx_report_issueId_createdAt",
-            columns: &["issueId", "createdAt"],
-        },
-        IndexDef {
-            name: "idx_report_tagId_createdAt",
-            columns: &["tagId", "createdAt"],
-        },
-        IndexDef {
-            name: "idx_report_teamId_createdAt",
-            columns: &["teamId", "createdAt"],
-        },
-        IndexDef {
-            name: "idx_report_userId_createdAt",
-            columns: &["userId", "createdAt"],
-        },
+        IndexDef { name: "idx_report_publicId", columns: &["publicId"] },
+        IndexDef { name: "idx_report_createdById_createdAt", columns: &["createdById", "createdAt"] },
+        IndexDef { name: "idx_report_resourceVersionId_createdAt", columns: &["resourceVersionId", "createdAt"] },
+        IndexDef { name: "idx_report_chatMessageId_createdAt", columns: &["chatMessageId", "createdAt"] },
+        IndexDef { name: "idx_report_commentId_createdAt", columns: &["commentId", "createdAt"] },
+        IndexDef { name: "idx_report_issueId_createdAt", columns: &["issueId", "createdAt"] },
+        IndexDef { name: "idx_report_tagId_createdAt", columns: &["tagId", "createdAt"] },
+        IndexDef { name: "idx_report_teamId_createdAt", columns: &["teamId", "createdAt"] },
+        IndexDef { name: "idx_report_userId_createdAt", columns: &["userId", "createdAt"] },
     ],
-    exclusive: &[],
+    exclusive: &[ExclusiveGroup {
+        columns: &["resourceVersionId", "chatMessageId", "commentId", "issueId", "tagId", "teamId", "userId"],
+        required_on_create: true,
+    }],
 };
 
 pub static REPORT_RESPONSE: TableDef = TableDef {
@@ -6154,19 +5666,10 @@ pub static REPORT_RESPONSE: TableDef = TableDef {
             on_delete: OnDelete::Cascade,
         },
     ],
-    uniques: &[IndexDef {
-        name: "report_response_reportid_userid_unique",
-        columns: &["reportId", "createdById"],
-    }],
+    uniques: &[IndexDef { name: "report_response_reportid_userid_unique", columns: &["reportId", "createdById"] }],
     indexes: &[
-        IndexDef {
-            name: "idx_report_response_reportId_createdAt",
-            columns: &["reportId", "createdAt"],
-        },
-        IndexDef {
-            name: "idx_report_response_createdById_createdAt",
-            columns: &["createdById", "createdAt"],
-        },
+        IndexDef { name: "idx_report_response_reportId_createdAt", columns: &["reportId", "createdAt"] },
+        IndexDef { name: "idx_report_response_createdById_createdAt", columns: &["createdById", "createdAt"] },
     ],
     exclusive: &[],
 };
@@ -6295,14 +5798,8 @@ pub static REPUTATION_HISTORY: TableDef = TableDef {
     }],
     uniques: &[],
     indexes: &[
-        IndexDef {
-            name: "idx_reputation_history_userId_createdAt",
-            columns: &["userId", "createdAt"],
-        },
-        IndexDef {
-            name: "idx_reputation_history_userId_event",
-            columns: &["userId", "event"],
-        },
+        IndexDef { name: "idx_reputation_history_userId_createdAt", columns: &["userId", "createdAt"] },
+        IndexDef { name: "idx_reputation_history_userId_event", columns: &["userId", "event"] },
     ],
     exclusive: &[],
 };
@@ -6476,13 +5973,7 @@ pub static RESOURCE: TableDef = TableDef {
             list: false,
             case_insensitive: false,
             max_length: None,
-            checks: &[
-                Check::Int32,
-                Check::Range {
-                    min: Some(0),
-                    max: None,
-                },
-            ],
+            checks: &[Check::Int32, Check::Range { min: Some(0), max: None }],
         },
         ColumnDef {
             name: "bookmarks",
@@ -6496,13 +5987,7 @@ pub static RESOURCE: TableDef = TableDef {
             list: false,
             case_insensitive: false,
             max_length: None,
-            checks: &[
-                Check::Int32,
-                Check::Range {
-                    min: Some(0),
-                    max: None,
-                },
-            ],
+            checks: &[Check::Int32, Check::Range { min: Some(0), max: None }],
         },
         ColumnDef {
             name: "views",
@@ -6516,13 +6001,7 @@ pub static RESOURCE: TableDef = TableDef {
             list: false,
             case_insensitive: false,
             max_length: None,
-            checks: &[
-                Check::Int32,
-                Check::Range {
-                    min: Some(0),
-                    max: None,
-                },
-            ],
+            checks: &[Check::Int32, Check::Range { min: Some(0), max: None }],
         },
         ColumnDef {
             name: "createdById",
@@ -6621,15 +6100,9 @@ pub static RESOURCE: TableDef = TableDef {
             on_delete: OnDelete::SetNull,
         },
     ],
-    uniques: &[IndexDef {
-        name: "resource_publicId_key",
-        columns: &["publicId"],
-    }],
+    uniques: &[IndexDef { name: "resource_publicId_key", columns: &["publicId"] }],
     indexes: &[
-        IndexDef {
-            name: "idx_resource_publicId",
-            columns: &["publicId"],
-        },
+        IndexDef { name: "idx_resource_publicId", columns: &["publicId"] },
         IndexDef {
             name: "idx_resource_resourceType_createdAt_isDeleted_isInternal",
             columns: &["resourceType", "createdAt", "isDeleted", "isInternal"],
@@ -6650,27 +6123,12 @@ pub static RESOURCE: TableDef = TableDef {
             name: "idx_resource_resourceType_views_isDeleted_isInternal",
             columns: &["resourceType", "views", "isDeleted", "isInternal"],
         },
-        IndexDef {
-            name: "idx_resource_createdById",
-            columns: &["createdById"],
-        },
-        IndexDef {
-            name: "idx_resource_ownedByTeamId",
-            columns: &["ownedByTeamId"],
-        },
-        IndexDef {
-            name: "idx_resource_ownedByUserId",
-            columns: &["ownedByUserId"],
-        },
-        IndexDef {
-            name: "idx_resource_parentId",
-            columns: &["parentId"],
-        },
+        IndexDef { name: "idx_resource_createdById", columns: &["createdById"] },
+        IndexDef { name: "idx_resource_ownedByTeamId", columns: &["ownedByTeamId"] },
+        IndexDef { name: "idx_resource_ownedByUserId", columns: &["ownedByUserId"] },
+        IndexDef { name: "idx_resource_parentId", columns: &["parentId"] },
     ],
-    exclusive: &[ExclusiveGroup {
-        columns: &["ownedByUserId", "ownedByTeamId"],
-        required_on_create: true,
-    }],
+    exclusive: &[ExclusiveGroup { columns: &["ownedByUserId", "ownedByTeamId"], required_on_create: true }],
 };
 
 pub static RESOURCE_TAG: TableDef = TableDef {
@@ -6733,19 +6191,10 @@ pub static RESOURCE_TAG: TableDef = TableDef {
             on_delete: OnDelete::Cascade,
         },
     ],
-    uniques: &[IndexDef {
-        name: "resource_tag_taggedId_tagTag_unique",
-        columns: &["taggedId", "tagTag"],
-    }],
+    uniques: &[IndexDef { name: "resource_tag_taggedId_tagTag_unique", columns: &["taggedId", "tagTag"] }],
     indexes: &[
-        IndexDef {
-            name: "idx_resource_tag_taggedId",
-            columns: &["taggedId"],
-        },
-        IndexDef {
-            name: "idx_resource_tag_tagTag",
-            columns: &["tagTag"],
-        },
+        IndexDef { name: "idx_resource_tag_taggedId", columns: &["taggedId"] },
+        IndexDef { name: "idx_resource_tag_tagTag", columns: &["tagTag"] },
     ],
     exclusive: &[],
 };
@@ -6890,10 +6339,7 @@ pub static RESOURCE_TRANSLATION: TableDef = TableDef {
         name: "resource_translation_resourceVersionId_language_key",
         columns: &["resourceVersionId", "language"],
     }],
-    indexes: &[IndexDef {
-        name: "idx_resource_translation_resourceVersionId",
-        columns: &["resourceVersionId"],
-    }],
+    indexes: &[IndexDef { name: "idx_resource_translation_resourceVersionId", columns: &["resourceVersionId"] }],
     exclusive: &[],
 };
 
@@ -6954,13 +6400,7 @@ pub static RESOURCE_VERSION: TableDef = TableDef {
             list: false,
             case_insensitive: false,
             max_length: None,
-            checks: &[
-                Check::Int32,
-                Check::Range {
-                    min: Some(0),
-                    max: None,
-                },
-            ],
+            checks: &[Check::Int32, Check::Range { min: Some(0), max: None }],
         },
         ColumnDef {
             name: "versionLabel",
@@ -7198,13 +6638,7 @@ pub static RESOURCE_VERSION: TableDef = TableDef {
             list: false,
             case_insensitive: false,
             max_length: None,
-            checks: &[
-                Check::Int32,
-                Check::Range {
-                    min: Some(0),
-                    max: None,
-                },
-            ],
+            checks: &[Check::Int32, Check::Range { min: Some(0), max: None }],
         },
         ColumnDef {
             name: "timesStarted",
@@ -7218,13 +6652,7 @@ pub static RESOURCE_VERSION: TableDef = TableDef {
             list: false,
             case_insensitive: false,
             max_length: None,
-            checks: &[
-                Check::Int32,
-                Check::Range {
-                    min: Some(0),
-                    max: None,
-                },
-            ],
+            checks: &[Check::Int32, Check::Range { min: Some(0), max: None }],
         },
         ColumnDef {
             name: "timesCompleted",
@@ -7238,13 +6666,7 @@ pub static RESOURCE_VERSION: TableDef = TableDef {
             list: false,
             case_insensitive: false,
             max_length: None,
-            checks: &[
-                Check::Int32,
-                Check::Range {
-                    min: Some(0),
-                    max: None,
-                },
-            ],
+            checks: &[Check::Int32, Check::Range { min: Some(0), max: None }],
         },
     ],
     foreign_keys: &[
@@ -7262,32 +6684,14 @@ pub static RESOURCE_VERSION: TableDef = TableDef {
         },
     ],
     uniques: &[
-        IndexDef {
-            name: "resource_version_publicId_key",
-            columns: &["publicId"],
-        },
-        IndexDef {
-            name: "resource_version_pullRequestId_key",
-            columns: &["pullRequestId"],
-        },
-        IndexDef {
-            name: "resource_version_rootId_versionIndex_unique",
-            columns: &["rootId", "versionIndex"],
-        },
+        IndexDef { name: "resource_version_publicId_key", columns: &["publicId"] },
+        IndexDef { name: "resource_version_pullRequestId_key", columns: &["pullRequestId"] },
+        IndexDef { name: "resource_version_rootId_versionIndex_unique", columns: &["rootId", "versionIndex"] },
     ],
     indexes: &[
-        IndexDef {
-            name: "idx_resource_version_rootId_createdAt",
-            columns: &["rootId", "createdAt"],
-        },
-        IndexDef {
-            name: "idx_resource_version_rootId_updatedAt",
-            columns: &["rootId", "updatedAt"],
-        },
-        IndexDef {
-            name: "idx_resource_version_rootId_isLatest",
-            columns: &["rootId", "isLatest"],
-        },
+        IndexDef { name: "idx_resource_version_rootId_createdAt", columns: &["rootId", "createdAt"] },
+        IndexDef { name: "idx_resource_version_rootId_updatedAt", columns: &["rootId", "updatedAt"] },
+        IndexDef { name: "idx_resource_version_rootId_isLatest", columns: &["rootId", "isLatest"] },
     ],
     exclusive: &[],
 };
@@ -7385,14 +6789,8 @@ pub static RESOURCE_VERSION_RELATION: TableDef = TableDef {
         columns: &["fromVersionId", "toVersionId", "relationType"],
     }],
     indexes: &[
-        IndexDef {
-            name: "idx_resource_version_relation_fromVersionId",
-            columns: &["fromVersionId"],
-        },
-        IndexDef {
-            name: "idx_resource_version_relation_toVersionId",
-            columns: &["toVersionId"],
-        },
+        IndexDef { name: "idx_resource_version_relation_fromVersionId", columns: &["fromVersionId"] },
+        IndexDef { name: "idx_resource_version_relation_toVersionId", columns: &["toVersionId"] },
     ],
     exclusive: &[],
 };
@@ -7454,13 +6852,7 @@ pub static RUN: TableDef = TableDef {
             list: false,
             case_insensitive: false,
             max_length: None,
-            checks: &[
-                Check::Int32,
-                Check::Range {
-                    min: Some(0),
-                    max: None,
-                },
-            ],
+            checks: &[Check::Int32, Check::Range { min: Some(0), max: None }],
         },
         ColumnDef {
             name: "contextSwitches",
@@ -7474,13 +6866,7 @@ pub static RUN: TableDef = TableDef {
             list: false,
             case_insensitive: false,
             max_length: None,
-            checks: &[
-                Check::Int32,
-                Check::Range {
-                    min: Some(0),
-                    max: None,
-                },
-            ],
+            checks: &[Check::Int32, Check::Range { min: Some(0), max: None }],
         },
         ColumnDef {
             name: "data",
@@ -7564,13 +6950,7 @@ pub static RUN: TableDef = TableDef {
             list: false,
             case_insensitive: false,
             max_length: None,
-            checks: &[
-                Check::Int32,
-                Check::Range {
-                    min: Some(0),
-                    max: Some(86400000),
-                },
-            ],
+            checks: &[Check::Int32, Check::Range { min: Some(0), max: Some(86400000) }],
         },
         ColumnDef {
             name: "completedAt",
@@ -7685,38 +7065,14 @@ pub static RUN: TableDef = TableDef {
     ],
     uniques: &[],
     indexes: &[
-        IndexDef {
-            name: "idx_run_scheduleId",
-            columns: &["scheduleId"],
-        },
-        IndexDef {
-            name: "idx_run_resourceVersionId_createdAt",
-            columns: &["resourceVersionId", "createdAt"],
-        },
-        IndexDef {
-            name: "idx_run_resourceVersionId_updatedAt",
-            columns: &["resourceVersionId", "updatedAt"],
-        },
-        IndexDef {
-            name: "idx_run_teamId_createdAt",
-            columns: &["teamId", "createdAt"],
-        },
-        IndexDef {
-            name: "idx_run_teamId_updatedAt",
-            columns: &["teamId", "updatedAt"],
-        },
-        IndexDef {
-            name: "idx_run_userId_createdAt",
-            columns: &["userId", "createdAt"],
-        },
-        IndexDef {
-            name: "idx_run_userId_updatedAt",
-            columns: &["userId", "updatedAt"],
-        },
-        IndexDef {
-            name: "idx_run_status",
-            columns: &["status"],
-        },
+        IndexDef { name: "idx_run_scheduleId", columns: &["scheduleId"] },
+        IndexDef { name: "idx_run_resourceVersionId_createdAt", columns: &["resourceVersionId", "createdAt"] },
+        IndexDef { name: "idx_run_resourceVersionId_updatedAt", columns: &["resourceVersionId", "updatedAt"] },
+        IndexDef { name: "idx_run_teamId_createdAt", columns: &["teamId", "createdAt"] },
+        IndexDef { name: "idx_run_teamId_updatedAt", columns: &["teamId", "updatedAt"] },
+        IndexDef { name: "idx_run_userId_createdAt", columns: &["userId", "createdAt"] },
+        IndexDef { name: "idx_run_userId_updatedAt", columns: &["userId", "updatedAt"] },
+        IndexDef { name: "idx_run_status", columns: &["status"] },
     ],
     exclusive: &[],
 };
@@ -7830,10 +7186,7 @@ pub static RUN_IO: TableDef = TableDef {
         on_delete: OnDelete::Cascade,
     }],
     uniques: &[],
-    indexes: &[IndexDef {
-        name: "idx_run_io_runId",
-        columns: &["runId"],
-    }],
+    indexes: &[IndexDef { name: "idx_run_io_runId", columns: &["runId"] }],
     exclusive: &[],
 };
 
@@ -7880,13 +7233,7 @@ pub static RUN_STEP: TableDef = TableDef {
             list: false,
             case_insensitive: false,
             max_length: None,
-            checks: &[
-                Check::Int32,
-                Check::Range {
-                    min: Some(0),
-                    max: None,
-                },
-            ],
+            checks: &[Check::Int32, Check::Range { min: Some(0), max: None }],
         },
         ColumnDef {
             name: "contextSwitches",
@@ -7900,13 +7247,7 @@ pub static RUN_STEP: TableDef = TableDef {
             list: false,
             case_insensitive: false,
             max_length: None,
-            checks: &[
-                Check::Int32,
-                Check::Range {
-                    min: Some(0),
-                    max: None,
-                },
-            ],
+            checks: &[Check::Int32, Check::Range { min: Some(0), max: None }],
         },
         ColumnDef {
             name: "name",
@@ -7948,13 +7289,7 @@ pub static RUN_STEP: TableDef = TableDef {
             list: false,
             case_insensitive: false,
             max_length: None,
-            checks: &[
-                Check::Int32,
-                Check::Range {
-                    min: Some(0),
-                    max: None,
-                },
-            ],
+            checks: &[Check::Int32, Check::Range { min: Some(0), max: None }],
         },
         ColumnDef {
             name: "resourceInId",
@@ -8010,13 +7345,7 @@ pub static RUN_STEP: TableDef = TableDef {
             list: false,
             case_insensitive: false,
             max_length: None,
-            checks: &[
-                Check::Int32,
-                Check::Range {
-                    min: Some(0),
-                    max: Some(86400000),
-                },
-            ],
+            checks: &[Check::Int32, Check::Range { min: Some(0), max: Some(86400000) }],
         },
         ColumnDef {
             name: "runId",
@@ -8063,14 +7392,8 @@ pub static RUN_STEP: TableDef = TableDef {
     ],
     uniques: &[],
     indexes: &[
-        IndexDef {
-            name: "idx_run_step_runId",
-            columns: &["runId"],
-        },
-        IndexDef {
-            name: "idx_run_step_resourceVersionId",
-            columns: &["resourceVersionId"],
-        },
+        IndexDef { name: "idx_run_step_runId", columns: &["runId"] },
+        IndexDef { name: "idx_run_step_resourceVersionId", columns: &["resourceVersionId"] },
     ],
     exclusive: &[],
 };
@@ -8197,23 +7520,11 @@ pub static SCHEDULE: TableDef = TableDef {
         references_columns: &["id"],
         on_delete: OnDelete::Cascade,
     }],
-    uniques: &[IndexDef {
-        name: "schedule_publicId_key",
-        columns: &["publicId"],
-    }],
+    uniques: &[IndexDef { name: "schedule_publicId_key", columns: &["publicId"] }],
     indexes: &[
-        IndexDef {
-            name: "idx_schedule_publicId",
-            columns: &["publicId"],
-        },
-        IndexDef {
-            name: "idx_schedule_startTime",
-            columns: &["startTime"],
-        },
-        IndexDef {
-            name: "idx_schedule_userId",
-            columns: &["userId"],
-        },
+        IndexDef { name: "idx_schedule_publicId", columns: &["publicId"] },
+        IndexDef { name: "idx_schedule_startTime", columns: &["startTime"] },
+        IndexDef { name: "idx_schedule_userId", columns: &["userId"] },
     ],
     exclusive: &[],
 };
@@ -8299,10 +7610,7 @@ pub static SCHEDULE_EXCEPTION: TableDef = TableDef {
         on_delete: OnDelete::Cascade,
     }],
     uniques: &[],
-    indexes: &[IndexDef {
-        name: "idx_schedule_exception_scheduleId",
-        columns: &["scheduleId"],
-    }],
+    indexes: &[IndexDef { name: "idx_schedule_exception_scheduleId", columns: &["scheduleId"] }],
     exclusive: &[],
 };
 
@@ -8363,13 +7671,7 @@ pub static SCHEDULE_RECURRENCE: TableDef = TableDef {
             list: false,
             case_insensitive: false,
             max_length: None,
-            checks: &[
-                Check::Int32,
-                Check::Range {
-                    min: Some(1),
-                    max: None,
-                },
-            ],
+            checks: &[Check::Int32, Check::Range { min: Some(1), max: None }],
         },
         ColumnDef {
             name: "dayOfWeek",
@@ -8383,13 +7685,7 @@ pub static SCHEDULE_RECURRENCE: TableDef = TableDef {
             list: false,
             case_insensitive: false,
             max_length: None,
-            checks: &[
-                Check::Int32,
-                Check::Range {
-                    min: Some(0),
-                    max: Some(6),
-                },
-            ],
+            checks: &[Check::Int32, Check::Range { min: Some(0), max: Some(6) }],
         },
         ColumnDef {
             name: "dayOfMonth",
@@ -8403,13 +7699,7 @@ pub static SCHEDULE_RECURRENCE: TableDef = TableDef {
             list: false,
             case_insensitive: false,
             max_length: None,
-            checks: &[
-                Check::Int32,
-                Check::Range {
-                    min: Some(1),
-                    max: Some(31),
-                },
-            ],
+            checks: &[Check::Int32, Check::Range { min: Some(1), max: Some(31) }],
         },
         ColumnDef {
             name: "month",
@@ -8423,13 +7713,7 @@ pub static SCHEDULE_RECURRENCE: TableDef = TableDef {
             list: false,
             case_insensitive: false,
             max_length: None,
-            checks: &[
-                Check::Int32,
-                Check::Range {
-                    min: Some(1),
-                    max: Some(12),
-                },
-            ],
+            checks: &[Check::Int32, Check::Range { min: Some(1), max: Some(12) }],
         },
         ColumnDef {
             name: "endDate",
@@ -8457,13 +7741,7 @@ pub static SCHEDULE_RECURRENCE: TableDef = TableDef {
             list: false,
             case_insensitive: false,
             max_length: None,
-            checks: &[
-                Check::Int32,
-                Check::Range {
-                    min: Some(0),
-                    max: None,
-                },
-            ],
+            checks: &[Check::Int32, Check::Range { min: Some(0), max: None }],
         },
     ],
     foreign_keys: &[ForeignKeyDef {
@@ -8473,10 +7751,7 @@ pub static SCHEDULE_RECURRENCE: TableDef = TableDef {
         on_delete: OnDelete::Cascade,
     }],
     uniques: &[],
-    indexes: &[IndexDef {
-        name: "idx_schedule_recurrence_scheduleId",
-        columns: &["scheduleId"],
-    }],
+    indexes: &[IndexDef { name: "idx_schedule_recurrence_scheduleId", columns: &["scheduleId"] }],
     exclusive: &[],
 };
 
@@ -8640,14 +7915,8 @@ pub static SESSION: TableDef = TableDef {
     ],
     uniques: &[],
     indexes: &[
-        IndexDef {
-            name: "idx_session_user_id",
-            columns: &["user_id"],
-        },
-        IndexDef {
-            name: "idx_session_auth_id",
-            columns: &["auth_id"],
-        },
+        IndexDef { name: "idx_session_user_id", columns: &["user_id"] },
+        IndexDef { name: "idx_session_auth_id", columns: &["auth_id"] },
     ],
     exclusive: &[],
 };
@@ -8737,13 +8006,7 @@ pub static STATS_RESOURCE: TableDef = TableDef {
             list: false,
             case_insensitive: false,
             max_length: None,
-            checks: &[
-                Check::Int32,
-                Check::Range {
-                    min: Some(0),
-                    max: None,
-                },
-            ],
+            checks: &[Check::Int32, Check::Range { min: Some(0), max: None }],
         },
         ColumnDef {
             name: "referencedBy",
@@ -8757,13 +8020,7 @@ pub static STATS_RESOURCE: TableDef = TableDef {
             list: false,
             case_insensitive: false,
             max_length: None,
-            checks: &[
-                Check::Int32,
-                Check::Range {
-                    min: Some(0),
-                    max: None,
-                },
-            ],
+            checks: &[Check::Int32, Check::Range { min: Some(0), max: None }],
         },
         ColumnDef {
             name: "runsStarted",
@@ -8777,13 +8034,7 @@ pub static STATS_RESOURCE: TableDef = TableDef {
             list: false,
             case_insensitive: false,
             max_length: None,
-            checks: &[
-                Check::Int32,
-                Check::Range {
-                    min: Some(0),
-                    max: None,
-                },
-            ],
+            checks: &[Check::Int32, Check::Range { min: Some(0), max: None }],
         },
         ColumnDef {
             name: "runsCompleted",
@@ -8797,13 +8048,7 @@ pub static STATS_RESOURCE: TableDef = TableDef {
             list: false,
             case_insensitive: false,
             max_length: None,
-            checks: &[
-                Check::Int32,
-                Check::Range {
-                    min: Some(0),
-                    max: None,
-                },
-            ],
+            checks: &[Check::Int32, Check::Range { min: Some(0), max: None }],
         },
         ColumnDef {
             name: "runCompletionTimeAverage",
@@ -8845,14 +8090,8 @@ pub static STATS_RESOURCE: TableDef = TableDef {
         columns: &["resourceId", "periodStart", "periodEnd", "periodType"],
     }],
     indexes: &[
-        IndexDef {
-            name: "idx_stats_resource_resourceId",
-            columns: &["resourceId"],
-        },
-        IndexDef {
-            name: "idx_stats_resource_periodType_periodStart",
-            columns: &["periodType", "periodStart"],
-        },
+        IndexDef { name: "idx_stats_resource_resourceId", columns: &["resourceId"] },
+        IndexDef { name: "idx_stats_resource_periodType_periodStart", columns: &["periodType", "periodStart"] },
     ],
     exclusive: &[],
 };
@@ -8928,13 +8167,7 @@ pub static STATS_SITE: TableDef = TableDef {
             list: false,
             case_insensitive: false,
             max_length: None,
-            checks: &[
-                Check::Int32,
-                Check::Range {
-                    min: Some(0),
-                    max: None,
-                },
-            ],
+            checks: &[Check::Int32, Check::Range { min: Some(0), max: None }],
         },
         ColumnDef {
             name: "teamsCreated",
@@ -8948,13 +8181,7 @@ pub static STATS_SITE: TableDef = TableDef {
             list: false,
             case_insensitive: false,
             max_length: None,
-            checks: &[
-                Check::Int32,
-                Check::Range {
-                    min: Some(0),
-                    max: None,
-                },
-            ],
+            checks: &[Check::Int32, Check::Range { min: Some(0), max: None }],
         },
         ColumnDef {
             name: "verifiedEmailsCreated",
@@ -8968,13 +8195,7 @@ pub static STATS_SITE: TableDef = TableDef {
             list: false,
             case_insensitive: false,
             max_length: None,
-            checks: &[
-                Check::Int32,
-                Check::Range {
-                    min: Some(0),
-                    max: None,
-                },
-            ],
+            checks: &[Check::Int32, Check::Range { min: Some(0), max: None }],
         },
         ColumnDef {
             name: "verifiedWalletsCreated",
@@ -8988,13 +8209,7 @@ pub static STATS_SITE: TableDef = TableDef {
             list: false,
             case_insensitive: false,
             max_length: None,
-            checks: &[
-                Check::Int32,
-                Check::Range {
-                    min: Some(0),
-                    max: None,
-                },
-            ],
+            checks: &[Check::Int32, Check::Range { min: Some(0), max: None }],
         },
         ColumnDef {
             name: "resourcesCreatedByType",
@@ -9064,13 +8279,7 @@ pub static STATS_SITE: TableDef = TableDef {
             list: false,
             case_insensitive: false,
             max_length: None,
-            checks: &[
-                Check::Int32,
-                Check::Range {
-                    min: Some(0),
-                    max: None,
-                },
-            ],
+            checks: &[Check::Int32, Check::Range { min: Some(0), max: None }],
         },
         ColumnDef {
             name: "runsCompleted",
@@ -9084,13 +8293,7 @@ pub static STATS_SITE: TableDef = TableDef {
             list: false,
             case_insensitive: false,
             max_length: None,
-            checks: &[
-                Check::Int32,
-                Check::Range {
-                    min: Some(0),
-                    max: None,
-                },
-            ],
+            checks: &[Check::Int32, Check::Range { min: Some(0), max: None }],
         },
         ColumnDef {
             name: "runCompletionTimeAverage",
@@ -9126,10 +8329,7 @@ pub static STATS_SITE: TableDef = TableDef {
         name: "stats_site_periodStart_periodEnd_periodType_key",
         columns: &["periodStart", "periodEnd", "periodType"],
     }],
-    indexes: &[IndexDef {
-        name: "idx_stats_site_periodType_periodStart",
-        columns: &["periodType", "periodStart"],
-    }],
+    indexes: &[IndexDef { name: "idx_stats_site_periodType_periodStart", columns: &["periodType", "periodStart"] }],
     exclusive: &[],
 };
 
@@ -9218,13 +8418,7 @@ pub static STATS_TEAM: TableDef = TableDef {
             list: false,
             case_insensitive: false,
             max_length: None,
-            checks: &[
-                Check::Int32,
-                Check::Range {
-                    min: Some(0),
-                    max: None,
-                },
-            ],
+            checks: &[Check::Int32, Check::Range { min: Some(0), max: None }],
         },
         ColumnDef {
             name: "members",
@@ -9238,13 +8432,7 @@ pub static STATS_TEAM: TableDef = TableDef {
             list: false,
             case_insensitive: false,
             max_length: None,
-            checks: &[
-                Check::Int32,
-                Check::Range {
-                    min: Some(0),
-                    max: None,
-                },
-            ],
+            checks: &[Check::Int32, Check::Range { min: Some(0), max: None }],
         },
         ColumnDef {
             name: "runsStarted",
@@ -9258,13 +8446,7 @@ pub static STATS_TEAM: TableDef = TableDef {
             list: false,
             case_insensitive: false,
             max_length: None,
-            checks: &[
-                Check::Int32,
-                Check::Range {
-                    min: Some(0),
-                    max: None,
-                },
-            ],
+            checks: &[Check::Int32, Check::Range { min: Some(0), max: None }],
         },
         ColumnDef {
             name: "runsCompleted",
@@ -9278,13 +8460,7 @@ pub static STATS_TEAM: TableDef = TableDef {
             list: false,
             case_insensitive: false,
             max_length: None,
-            checks: &[
-                Check::Int32,
-                Check::Range {
-                    min: Some(0),
-                    max: None,
-                },
-            ],
+            checks: &[Check::Int32, Check::Range { min: Some(0), max: None }],
         },
         ColumnDef {
             name: "runCompletionTimeAverage",
@@ -9326,14 +8502,8 @@ pub static STATS_TEAM: TableDef = TableDef {
         columns: &["teamId", "periodStart", "periodEnd", "periodType"],
     }],
     indexes: &[
-        IndexDef {
-            name: "idx_stats_team_teamId",
-            columns: &["teamId"],
-        },
-        IndexDef {
-            name: "idx_stats_team_periodType_periodStart",
-            columns: &["periodType", "periodStart"],
-        },
+        IndexDef { name: "idx_stats_team_teamId", columns: &["teamId"] },
+        IndexDef { name: "idx_stats_team_periodType_periodStart", columns: &["periodType", "periodStart"] },
     ],
     exclusive: &[],
 };
@@ -9465,13 +8635,7 @@ pub static STATS_USER: TableDef = TableDef {
             list: false,
             case_insensitive: false,
             max_length: None,
-            checks: &[
-                Check::Int32,
-                Check::Range {
-                    min: Some(0),
-                    max: None,
-                },
-            ],
+            checks: &[Check::Int32, Check::Range { min: Some(0), max: None }],
         },
         ColumnDef {
             name: "runsCompleted",
@@ -9485,13 +8649,7 @@ pub static STATS_USER: TableDef = TableDef {
             list: false,
             case_insensitive: false,
             max_length: None,
-            checks: &[
-                Check::Int32,
-                Check::Range {
-                    min: Some(0),
-                    max: None,
-                },
-            ],
+            checks: &[Check::Int32, Check::Range { min: Some(0), max: None }],
         },
         ColumnDef {
             name: "runCompletionTimeAverage",
@@ -9533,13 +8691,7 @@ pub static STATS_USER: TableDef = TableDef {
             list: false,
             case_insensitive: false,
             max_length: None,
-            checks: &[
-                Check::Int32,
-                Check::Range {
-                    min: Some(0),
-                    max: None,
-                },
-            ],
+            checks: &[Check::Int32, Check::Range { min: Some(0), max: None }],
         },
     ],
     foreign_keys: &[ForeignKeyDef {
@@ -9553,14 +8705,8 @@ pub static STATS_USER: TableDef = TableDef {
         columns: &["userId", "periodStart", "periodEnd", "periodType"],
     }],
     indexes: &[
-        IndexDef {
-            name: "idx_stats_user_userId",
-            columns: &["userId"],
-        },
-        IndexDef {
-            name: "idx_stats_user_periodType_periodStart",
-            columns: &["periodType", "periodStart"],
-        },
+        IndexDef { name: "idx_stats_user_userId", columns: &["userId"] },
+        IndexDef { name: "idx_stats_user_periodType_periodStart", columns: &["periodType", "periodStart"] },
     ],
     exclusive: &[],
 };
@@ -9636,13 +8782,7 @@ pub static TAG: TableDef = TableDef {
             list: false,
             case_insensitive: false,
             max_length: None,
-            checks: &[
-                Check::Int32,
-                Check::Range {
-                    min: Some(0),
-                    max: None,
-                },
-            ],
+            checks: &[Check::Int32, Check::Range { min: Some(0), max: None }],
         },
         ColumnDef {
             name: "createdById",
@@ -9665,14 +8805,8 @@ pub static TAG: TableDef = TableDef {
         references_columns: &["id"],
         on_delete: OnDelete::SetNull,
     }],
-    uniques: &[IndexDef {
-        name: "tag_tag_key",
-        columns: &["tag"],
-    }],
-    indexes: &[IndexDef {
-        name: "idx_tag_createdById",
-        columns: &["createdById"],
-    }],
+    uniques: &[IndexDef { name: "tag_tag_key", columns: &["tag"] }],
+    indexes: &[IndexDef { name: "idx_tag_createdById", columns: &["createdById"] }],
     exclusive: &[],
 };
 
@@ -9770,14 +8904,8 @@ pub static TAG_TRANSLATION: TableDef = TableDef {
         references_columns: &["id"],
         on_delete: OnDelete::Cascade,
     }],
-    uniques: &[IndexDef {
-        name: "tag_translation_tagId_language_unique",
-        columns: &["tagId", "language"],
-    }],
-    indexes: &[IndexDef {
-        name: "idx_tag_translation_tagId",
-        columns: &["tagId"],
-    }],
+    uniques: &[IndexDef { name: "tag_translation_tagId_language_unique", columns: &["tagId", "language"] }],
+    indexes: &[IndexDef { name: "idx_tag_translation_tagId", columns: &["tagId"] }],
     exclusive: &[],
 };
 
@@ -9964,13 +9092,7 @@ pub static TEAM: TableDef = TableDef {
             list: false,
             case_insensitive: false,
             max_length: None,
-            checks: &[
-                Check::Int32,
-                Check::Range {
-                    min: Some(0),
-                    max: None,
-                },
-            ],
+            checks: &[Check::Int32, Check::Range { min: Some(0), max: None }],
         },
         ColumnDef {
             name: "views",
@@ -9984,13 +9106,7 @@ pub static TEAM: TableDef = TableDef {
             list: false,
             case_insensitive: false,
             max_length: None,
-            checks: &[
-                Check::Int32,
-                Check::Range {
-                    min: Some(0),
-                    max: None,
-                },
-            ],
+            checks: &[Check::Int32, Check::Range { min: Some(0), max: None }],
         },
         ColumnDef {
             name: "parentId",
@@ -10050,32 +9166,14 @@ pub static TEAM: TableDef = TableDef {
         },
     ],
     uniques: &[
-        IndexDef {
-            name: "team_publicId_key",
-            columns: &["publicId"],
-        },
-        IndexDef {
-            name: "team_handle_key",
-            columns: &["handle"],
-        },
-        IndexDef {
-            name: "team_stripeCustomerId_key",
-            columns: &["stripeCustomerId"],
-        },
+        IndexDef { name: "team_publicId_key", columns: &["publicId"] },
+        IndexDef { name: "team_handle_key", columns: &["handle"] },
+        IndexDef { name: "team_stripeCustomerId_key", columns: &["stripeCustomerId"] },
     ],
     indexes: &[
-        IndexDef {
-            name: "idx_team_createdById",
-            columns: &["createdById"],
-        },
-        IndexDef {
-            name: "idx_team_parentId",
-            columns: &["parentId"],
-        },
-        IndexDef {
-            name: "idx_team_publicId",
-            columns: &["publicId"],
-        },
+        IndexDef { name: "idx_team_createdById", columns: &["createdById"] },
+        IndexDef { name: "idx_team_parentId", columns: &["parentId"] },
+        IndexDef { name: "idx_team_publicId", columns: &["publicId"] },
     ],
     exclusive: &[],
 };
@@ -10140,14 +9238,8 @@ pub static TEAM_TAG: TableDef = TableDef {
             on_delete: OnDelete::Cascade,
         },
     ],
-    uniques: &[IndexDef {
-        name: "team_tag_taggedId_tagTag_unique",
-        columns: &["taggedId", "tagTag"],
-    }],
-    indexes: &[IndexDef {
-        name: "idx_team_tag_taggedId",
-        columns: &["taggedId"],
-    }],
+    uniques: &[IndexDef { name: "team_tag_taggedId_tagTag_unique", columns: &["taggedId", "tagTag"] }],
+    indexes: &[IndexDef { name: "idx_team_tag_taggedId", columns: &["taggedId"] }],
     exclusive: &[],
 };
 
@@ -10259,14 +9351,8 @@ pub static TEAM_TRANSLATION: TableDef = TableDef {
         references_columns: &["id"],
         on_delete: OnDelete::Cascade,
     }],
-    uniques: &[IndexDef {
-        name: "team_translation_teamId_language_unique",
-        columns: &["teamId", "language"],
-    }],
-    indexes: &[IndexDef {
-        name: "idx_team_translation_teamId",
-        columns: &["teamId"],
-    }],
+    uniques: &[IndexDef { name: "team_translation_teamId_language_unique", columns: &["teamId", "language"] }],
+    indexes: &[IndexDef { name: "idx_team_translation_teamId", columns: &["teamId"] }],
     exclusive: &[],
 };
 
@@ -10490,36 +9576,15 @@ pub static TRANSFER: TableDef = TableDef {
     ],
     uniques: &[],
     indexes: &[
-        IndexDef {
-            name: "idx_transfer_fromTeamId_createdAt",
-            columns: &["fromTeamId", "createdAt"],
-        },
-        IndexDef {
-            name: "idx_transfer_fromUserId_createdAt",
-            columns: &["fromUserId", "createdAt"],
-        },
-        IndexDef {
-            name: "idx_transfer_toTeamId_createdAt",
-            columns: &["toTeamId", "createdAt"],
-        },
-        IndexDef {
-            name: "idx_transfer_toUserId_createdAt",
-            columns: &["toUserId", "createdAt"],
-        },
-        IndexDef {
-            name: "idx_transfer_resourceId_createdAt",
-            columns: &["resourceId", "createdAt"],
-        },
+        IndexDef { name: "idx_transfer_fromTeamId_createdAt", columns: &["fromTeamId", "createdAt"] },
+        IndexDef { name: "idx_transfer_fromUserId_createdAt", columns: &["fromUserId", "createdAt"] },
+        IndexDef { name: "idx_transfer_toTeamId_createdAt", columns: &["toTeamId", "createdAt"] },
+        IndexDef { name: "idx_transfer_toUserId_createdAt", columns: &["toUserId", "createdAt"] },
+        IndexDef { name: "idx_transfer_resourceId_createdAt", columns: &["resourceId", "createdAt"] },
     ],
     exclusive: &[
-        ExclusiveGroup {
-            columns: &["fromUserId", "fromTeamId"],
-            required_on_create: true,
-        },
-        ExclusiveGroup {
-            columns: &["toUserId", "toTeamId"],
-            required_on_create: true,
-        },
+        ExclusiveGroup { columns: &["fromUserId", "fromTeamId"], required_on_create: true },
+        ExclusiveGroup { columns: &["toUserId", "toTeamId"], required_on_create: true },
     ],
 };
 
@@ -10832,13 +9897,7 @@ pub static USER: TableDef = TableDef {
             list: false,
             case_insensitive: false,
             max_length: None,
-            checks: &[
-                Check::Int32,
-                Check::Range {
-                    min: Some(0),
-                    max: None,
-                },
-            ],
+            checks: &[Check::Int32, Check::Range { min: Some(0), max: None }],
         },
         ColumnDef {
             name: "numExports",
@@ -10852,13 +9911,7 @@ pub static USER: TableDef = TableDef {
             list: false,
             case_insensitive: false,
             max_length: None,
-            checks: &[
-                Check::Int32,
-                Check::Range {
-                    min: Some(0),
-                    max: None,
-                },
-            ],
+            checks: &[Check::Int32, Check::Range { min: Some(0), max: None }],
         },
         ColumnDef {
             name: "name",
@@ -10928,13 +9981,7 @@ pub static USER: TableDef = TableDef {
             list: false,
             case_insensitive: false,
             max_length: None,
-            checks: &[
-                Check::Int32,
-                Check::Range {
-                    min: Some(0),
-                    max: None,
-                },
-            ],
+            checks: &[Check::Int32, Check::Range { min: Some(0), max: None }],
         },
         ColumnDef {
             name: "longestStreak",
@@ -10948,13 +9995,7 @@ pub static USER: TableDef = TableDef {
             list: false,
             case_insensitive: false,
             max_length: None,
-            checks: &[
-                Check::Int32,
-                Check::Range {
-                    min: Some(0),
-                    max: None,
-                },
-            ],
+            checks: &[Check::Int32, Check::Range { min: Some(0), max: None }],
         },
         ColumnDef {
             name: "accountTabsOrder",
@@ -11024,13 +10065,7 @@ pub static USER: TableDef = TableDef {
             list: false,
             case_insensitive: false,
             max_length: None,
-            checks: &[
-                Check::Int32,
-                Check::Range {
-                    min: Some(0),
-                    max: None,
-                },
-            ],
+            checks: &[Check::Int32, Check::Range { min: Some(0), max: None }],
         },
         ColumnDef {
             name: "views",
@@ -11044,13 +10079,7 @@ pub static USER: TableDef = TableDef {
             list: false,
             case_insensitive: false,
             max_length: None,
-            checks: &[
-                Check::Int32,
-                Check::Range {
-                    min: Some(0),
-                    max: None,
-                },
-            ],
+            checks: &[Check::Int32, Check::Range { min: Some(0), max: None }],
         },
         ColumnDef {
             name: "reputation",
@@ -11102,32 +10131,14 @@ pub static USER: TableDef = TableDef {
         on_delete: OnDelete::SetNull,
     }],
     uniques: &[
-        IndexDef {
-            name: "user_publicId_key",
-            columns: &["publicId"],
-        },
-        IndexDef {
-            name: "user_confirmationCode_key",
-            columns: &["confirmationCode"],
-        },
-        IndexDef {
-            name: "user_handle_key",
-            columns: &["handle"],
-        },
-        IndexDef {
-            name: "user_stripeCustomerId_key",
-            columns: &["stripeCustomerId"],
-        },
+        IndexDef { name: "user_publicId_key", columns: &["publicId"] },
+        IndexDef { name: "user_confirmationCode_key", columns: &["confirmationCode"] },
+        IndexDef { name: "user_handle_key", columns: &["handle"] },
+        IndexDef { name: "user_stripeCustomerId_key", columns: &["stripeCustomerId"] },
     ],
     indexes: &[
-        IndexDef {
-            name: "idx_user_publicId",
-            columns: &["publicId"],
-        },
-        IndexDef {
-            name: "idx_user_invitedByUserId_createdAt",
-            columns: &["invitedByUserId", "createdAt"],
-        },
+        IndexDef { name: "idx_user_publicId", columns: &["publicId"] },
+        IndexDef { name: "idx_user_invitedByUserId_createdAt", columns: &["invitedByUserId", "createdAt"] },
     ],
     exclusive: &[],
 };
@@ -11339,19 +10350,10 @@ pub static USER_AUTH: TableDef = TableDef {
         on_delete: OnDelete::Cascade,
     }],
     uniques: &[
-        IndexDef {
-            name: "user_auth_resetPasswordCode_key",
-            columns: &["resetPasswordCode"],
-        },
-        IndexDef {
-            name: "user_auth_provider_provider_user_id_unique",
-            columns: &["provider", "provider_user_id"],
-        },
+        IndexDef { name: "user_auth_resetPasswordCode_key", columns: &["resetPasswordCode"] },
+        IndexDef { name: "user_auth_provider_provider_user_id_unique", columns: &["provider", "provider_user_id"] },
     ],
-    indexes: &[IndexDef {
-        name: "idx_user_auth_user_id_createdAt",
-        columns: &["user_id", "createdAt"],
-    }],
+    indexes: &[IndexDef { name: "idx_user_auth_user_id_createdAt", columns: &["user_id", "createdAt"] }],
     exclusive: &[],
 };
 
@@ -11449,14 +10451,8 @@ pub static USER_TRANSLATION: TableDef = TableDef {
         references_columns: &["id"],
         on_delete: OnDelete::Cascade,
     }],
-    uniques: &[IndexDef {
-        name: "user_translation_userId_language_unique",
-        columns: &["userId", "language"],
-    }],
-    indexes: &[IndexDef {
-        name: "idx_user_translation_userId",
-        columns: &["userId"],
-    }],
+    uniques: &[IndexDef { name: "user_translation_userId_language_unique", columns: &["userId", "language"] }],
+    indexes: &[IndexDef { name: "idx_user_translation_userId", columns: &["userId"] }],
     exclusive: &[],
 };
 
@@ -11610,28 +10606,13 @@ pub static VIEW: TableDef = TableDef {
     ],
     uniques: &[],
     indexes: &[
-        IndexDef {
-            name: "idx_view_byId_lastViewedAt",
-            columns: &["byId", "lastViewedAt"],
-        },
-        IndexDef {
-            name: "idx_view_issueId_lastViewedAt",
-            columns: &["issueId", "lastViewedAt"],
-        },
-        IndexDef {
-            name: "idx_view_resourceId_lastViewedAt",
-            columns: &["resourceId", "lastViewedAt"],
-        },
-        IndexDef {
-            name: "idx_view_teamId_lastViewedAt",
-            columns: &["teamId", "lastViewedAt"],
-        },
-        IndexDef {
-            name: "idx_view_userId_lastViewedAt",
-            columns: &["userId", "lastViewedAt"],
-        },
+        IndexDef { name: "idx_view_byId_lastViewedAt", columns: &["byId", "lastViewedAt"] },
+        IndexDef { name: "idx_view_issueId_lastViewedAt", columns: &["issueId", "lastViewedAt"] },
+        IndexDef { name: "idx_view_resourceId_lastViewedAt", columns: &["resourceId", "lastViewedAt"] },
+        IndexDef { name: "idx_view_teamId_lastViewedAt", columns: &["teamId", "lastViewedAt"] },
+        IndexDef { name: "idx_view_userId_lastViewedAt", columns: &["userId", "lastViewedAt"] },
     ],
-    exclusive: &[],
+    exclusive: &[ExclusiveGroup { columns: &["issueId", "resourceId", "teamId", "userId"], required_on_create: true }],
 };
 
 pub static WALLET: TableDef = TableDef {
@@ -11821,29 +10802,14 @@ pub static WALLET: TableDef = TableDef {
         },
     ],
     uniques: &[
-        IndexDef {
-            name: "wallet_stakingAddress_key",
-            columns: &["stakingAddress"],
-        },
-        IndexDef {
-            name: "wallet_publicAddress_key",
-            columns: &["publicAddress"],
-        },
+        IndexDef { name: "wallet_stakingAddress_key", columns: &["stakingAddress"] },
+        IndexDef { name: "wallet_publicAddress_key", columns: &["publicAddress"] },
     ],
     indexes: &[
-        IndexDef {
-            name: "idx_wallet_teamId",
-            columns: &["teamId"],
-        },
-        IndexDef {
-            name: "idx_wallet_userId",
-            columns: &["userId"],
-        },
+        IndexDef { name: "idx_wallet_teamId", columns: &["teamId"] },
+        IndexDef { name: "idx_wallet_userId", columns: &["userId"] },
     ],
-    exclusive: &[ExclusiveGroup {
-        columns: &["userId", "teamId"],
-        required_on_create: true,
-    }],
+    exclusive: &[ExclusiveGroup { columns: &["userId", "teamId"], required_on_create: true }],
 };
 
 /// Every table, by name.

@@ -12,10 +12,7 @@ use super::catalogue;
 #[allow(unused_imports)]
 use super::enums::*;
 
-fn take<T: ColumnValue>(
-    values: &mut std::vec::IntoIter<Value>,
-    column: &'static str,
-) -> Result<T, DecodeError> {
+fn take<T: ColumnValue>(values: &mut std::vec::IntoIter<Value>, column: &'static str) -> Result<T, DecodeError> {
     T::from_value(values.next().unwrap_or(Value::Null)).map_err(|e| e.in_column(column))
 }
 
@@ -767,11 +764,7 @@ pub struct Comment {
     pub owned_by_team_id: Option<i64>,
     #[serde(rename = "ownedByUserId", with = "crate::serde_ids::option", default)]
     pub owned_by_user_id: Option<i64>,
-    #[serde(
-        rename = "resourceVersionId",
-        with = "crate::serde_ids::option",
-        default
-    )]
+    #[serde(rename = "resourceVersionId", with = "crate::serde_ids::option", default)]
     pub resource_version_id: Option<i64>,
     #[serde(rename = "issueId", with = "crate::serde_ids::option", default)]
     pub issue_id: Option<i64>,
@@ -859,12 +852,7 @@ pub struct CommentTranslation {
 
 impl Default for CommentTranslation {
     fn default() -> Self {
-        CommentTranslation {
-            id: 0,
-            text: Default::default(),
-            language: Default::default(),
-            comment_id: 0,
-        }
+        CommentTranslation { id: 0, text: Default::default(), language: Default::default(), comment_id: 0 }
     }
 }
 
@@ -876,12 +864,7 @@ impl Entity for CommentTranslation {
     }
 
     fn into_values(self) -> Vec<Value> {
-        vec![
-            self.id.into_value(),
-            self.text.into_value(),
-            self.language.into_value(),
-            self.comment_id.into_value(),
-        ]
+        vec![self.id.into_value(), self.text.into_value(), self.language.into_value(), self.comment_id.into_value()]
     }
 
     fn from_values(values: Vec<Value>) -> Result<Self, DecodeError> {
@@ -912,13 +895,7 @@ pub struct CreditAccount {
 
 impl Default for CreditAccount {
     fn default() -> Self {
-        CreditAccount {
-            id: 0,
-            current_balance: 0_i64,
-            last_entry_id: None,
-            user_id: None,
-            team_id: None,
-        }
+        CreditAccount { id: 0, current_balance: 0_i64, last_entry_id: None, user_id: None, team_id: None }
     }
 }
 
@@ -1101,10 +1078,7 @@ impl Entity for Email {
             email_address: take(&mut v, "emailAddress")?,
             verified_at: take(&mut v, "verifiedAt")?,
             verification_code: take(&mut v, "verificationCode")?,
-            last_verification_code_request_attempt: take(
-                &mut v,
-                "lastVerificationCodeRequestAttempt",
-            )?,
+            last_verification_code_request_attempt: take(&mut v, "lastVerificationCodeRequestAttempt")?,
             team_id: take(&mut v, "teamId")?,
             user_id: take(&mut v, "userId")?,
         })
@@ -1362,11 +1336,7 @@ pub struct MeetingAttendees {
 
 impl Default for MeetingAttendees {
     fn default() -> Self {
-        MeetingAttendees {
-            id: 0,
-            meeting_id: 0,
-            user_id: 0,
-        }
+        MeetingAttendees { id: 0, meeting_id: 0, user_id: 0 }
     }
 }
 
@@ -1378,11 +1348,7 @@ impl Entity for MeetingAttendees {
     }
 
     fn into_values(self) -> Vec<Value> {
-        vec![
-            self.id.into_value(),
-            self.meeting_id.into_value(),
-            self.user_id.into_value(),
-        ]
+        vec![self.id.into_value(), self.meeting_id.into_value(), self.user_id.into_value()]
     }
 
     fn from_values(values: Vec<Value>) -> Result<Self, DecodeError> {
@@ -2016,10 +1982,7 @@ impl Entity for Phone {
             phone_number: take(&mut v, "phoneNumber")?,
             verified_at: take(&mut v, "verifiedAt")?,
             verification_code: take(&mut v, "verificationCode")?,
-            last_verification_code_request_attempt: take(
-                &mut v,
-                "lastVerificationCodeRequestAttempt",
-            )?,
+            last_verification_code_request_attempt: take(&mut v, "lastVerificationCodeRequestAttempt")?,
             team_id: take(&mut v, "teamId")?,
             user_id: take(&mut v, "userId")?,
         })
@@ -2178,12 +2141,7 @@ pub struct PullRequestTranslation {
 
 impl Default for PullRequestTranslation {
     fn default() -> Self {
-        PullRequestTranslation {
-            id: 0,
-            text: Default::default(),
-            language: Default::default(),
-            pull_request_id: 0,
-        }
+        PullRequestTranslation { id: 0, text: Default::default(), language: Default::default(), pull_request_id: 0 }
     }
 }
 
@@ -2609,12 +2567,7 @@ pub struct ReminderList {
 
 impl Default for ReminderList {
     fn default() -> Self {
-        ReminderList {
-            id: 0,
-            created_at: Timestamp::UNSET,
-            updated_at: Timestamp::UNSET,
-            user_id: 0,
-        }
+        ReminderList { id: 0, created_at: Timestamp::UNSET, updated_at: Timestamp::UNSET, user_id: 0 }
     }
 }
 
@@ -2664,11 +2617,7 @@ pub struct Report {
     pub language: String,
     #[serde(rename = "status")]
     pub status: ReportStatus,
-    #[serde(
-        rename = "resourceVersionId",
-        with = "crate::serde_ids::option",
-        default
-    )]
+    #[serde(rename = "resourceVersionId", with = "crate::serde_ids::option", default)]
     pub resource_version_id: Option<i64>,
     #[serde(rename = "chatMessageId", with = "crate::serde_ids::option", default)]
     pub chat_message_id: Option<i64>,
@@ -3041,11 +2990,7 @@ pub struct ResourceTag {
 
 impl Default for ResourceTag {
     fn default() -> Self {
-        ResourceTag {
-            id: 0,
-            tagged_id: 0,
-            tag_tag: Default::default(),
-        }
+        ResourceTag { id: 0, tagged_id: 0, tag_tag: Default::default() }
     }
 }
 
@@ -3057,11 +3002,7 @@ impl Entity for ResourceTag {
     }
 
     fn into_values(self) -> Vec<Value> {
-        vec![
-            self.id.into_value(),
-            self.tagged_id.into_value(),
-            self.tag_tag.into_value(),
-        ]
+        vec![self.id.into_value(), self.tagged_id.into_value(), self.tag_tag.into_value()]
     }
 
     fn from_values(values: Vec<Value>) -> Result<Self, DecodeError> {
@@ -3383,11 +3324,7 @@ pub struct Run {
     pub name: String,
     #[serde(rename = "status")]
     pub status: RunStatus,
-    #[serde(
-        rename = "resourceVersionId",
-        with = "crate::serde_ids::option",
-        default
-    )]
+    #[serde(rename = "resourceVersionId", with = "crate::serde_ids::option", default)]
     pub resource_version_id: Option<i64>,
     #[serde(rename = "teamId", with = "crate::serde_ids::option", default)]
     pub team_id: Option<i64>,
@@ -3565,11 +3502,7 @@ pub struct RunStep {
     pub time_elapsed: Option<i32>,
     #[serde(rename = "runId", with = "crate::serde_ids")]
     pub run_id: i64,
-    #[serde(
-        rename = "resourceVersionId",
-        with = "crate::serde_ids::option",
-        default
-    )]
+    #[serde(rename = "resourceVersionId", with = "crate::serde_ids::option", default)]
     pub resource_version_id: Option<i64>,
 }
 
@@ -4109,10 +4042,7 @@ impl Entity for StatsSite {
             verified_wallets_created: take(&mut v, "verifiedWalletsCreated")?,
             resources_created_by_type: take(&mut v, "resourcesCreatedByType")?,
             resources_completed_by_type: take(&mut v, "resourcesCompletedByType")?,
-            resource_completion_time_average_by_type: take(
-                &mut v,
-                "resourceCompletionTimeAverageByType",
-            )?,
+            resource_completion_time_average_by_type: take(&mut v, "resourceCompletionTimeAverageByType")?,
             routine_complexity_average: take(&mut v, "routineComplexityAverage")?,
             runs_started: take(&mut v, "runsStarted")?,
             runs_completed: take(&mut v, "runsCompleted")?,
@@ -4294,10 +4224,7 @@ impl Entity for StatsUser {
             period_type: take(&mut v, "periodType")?,
             resources_created_by_type: take(&mut v, "resourcesCreatedByType")?,
             resources_completed_by_type: take(&mut v, "resourcesCompletedByType")?,
-            resource_completion_time_average_by_type: take(
-                &mut v,
-                "resourceCompletionTimeAverageByType",
-            )?,
+            resource_completion_time_average_by_type: take(&mut v, "resourceCompletionTimeAverageByType")?,
             runs_started: take(&mut v, "runsStarted")?,
             runs_completed: take(&mut v, "runsCompleted")?,
             run_completion_time_average: take(&mut v, "runCompletionTimeAverage")?,
@@ -4558,11 +4485,7 @@ pub struct TeamTag {
 
 impl Default for TeamTag {
     fn default() -> Self {
-        TeamTag {
-            id: 0,
-            tagged_id: 0,
-            tag_tag: Default::default(),
-        }
+        TeamTag { id: 0, tagged_id: 0, tag_tag: Default::default() }
     }
 }
 
@@ -4574,20 +4497,12 @@ impl Entity for TeamTag {
     }
 
     fn into_values(self) -> Vec<Value> {
-        vec![
-            self.id.into_value(),
-            self.tagged_id.into_value(),
-            self.tag_tag.into_value(),
-        ]
+        vec![self.id.into_value(), self.tagged_id.into_value(), self.tag_tag.into_value()]
     }
 
     fn from_values(values: Vec<Value>) -> Result<Self, DecodeError> {
         let mut v = values.into_iter();
-        Ok(TeamTag {
-            id: take(&mut v, "id")?,
-            tagged_id: take(&mut v, "taggedId")?,
-            tag_tag: take(&mut v, "tagTag")?,
-        })
+        Ok(TeamTag { id: take(&mut v, "id")?, tagged_id: take(&mut v, "taggedId")?, tag_tag: take(&mut v, "tagTag")? })
     }
 }
 

@@ -15,18 +15,12 @@ pub enum AccountStatus {
     HardLocked,
 }
 
-pub static ACCOUNT_STATUS_DEF: EnumDef = EnumDef {
-    name: "AccountStatus",
-    values: &["Deleted", "Unlocked", "SoftLocked", "HardLocked"],
-};
+pub static ACCOUNT_STATUS_DEF: EnumDef =
+    EnumDef { name: "AccountStatus", values: &["Deleted", "Unlocked", "SoftLocked", "HardLocked"] };
 
 impl AccountStatus {
-    pub const ALL: &'static [AccountStatus] = &[
-        AccountStatus::Deleted,
-        AccountStatus::Unlocked,
-        AccountStatus::SoftLocked,
-        AccountStatus::HardLocked,
-    ];
+    pub const ALL: &'static [AccountStatus] =
+        &[AccountStatus::Deleted, AccountStatus::Unlocked, AccountStatus::SoftLocked, AccountStatus::HardLocked];
 
     pub fn as_str(&self) -> &'static str {
         match self {
@@ -274,17 +268,10 @@ pub enum InviteStatus {
     Declined,
 }
 
-pub static INVITE_STATUS_DEF: EnumDef = EnumDef {
-    name: "InviteStatus",
-    values: &["Pending", "Accepted", "Declined"],
-};
+pub static INVITE_STATUS_DEF: EnumDef = EnumDef { name: "InviteStatus", values: &["Pending", "Accepted", "Declined"] };
 
 impl InviteStatus {
-    pub const ALL: &'static [InviteStatus] = &[
-        InviteStatus::Pending,
-        InviteStatus::Accepted,
-        InviteStatus::Declined,
-    ];
+    pub const ALL: &'static [InviteStatus] = &[InviteStatus::Pending, InviteStatus::Accepted, InviteStatus::Declined];
 
     pub fn as_str(&self) -> &'static str {
         match self {
@@ -331,14 +318,7 @@ pub enum IssueStatus {
 
 pub static ISSUE_STATUS_DEF: EnumDef = EnumDef {
     name: "IssueStatus",
-    values: &[
-        "Draft",
-        "Open",
-        "Canceled",
-        "ClosedResolved",
-        "ClosedUnresolved",
-        "Rejected",
-    ],
+    values: &["Draft", "Open", "Canceled", "ClosedResolved", "ClosedUnresolved", "Rejected"],
 };
 
 impl IssueStatus {
@@ -376,8 +356,7 @@ impl FromStr for IssueStatus {
             _ => Err(UnknownVariant {
                 enum_name: "IssueStatus",
                 value: s.to_string(),
-                expected: "Draft, Open, Canceled, ClosedResolved, ClosedUnresolved, Rejected"
-                    .to_string(),
+                expected: "Draft, Open, Canceled, ClosedResolved, ClosedUnresolved, Rejected".to_string(),
             }),
         }
     }
@@ -398,17 +377,10 @@ pub enum PaymentStatus {
     Failed,
 }
 
-pub static PAYMENT_STATUS_DEF: EnumDef = EnumDef {
-    name: "PaymentStatus",
-    values: &["Pending", "Paid", "Failed"],
-};
+pub static PAYMENT_STATUS_DEF: EnumDef = EnumDef { name: "PaymentStatus", values: &["Pending", "Paid", "Failed"] };
 
 impl PaymentStatus {
-    pub const ALL: &'static [PaymentStatus] = &[
-        PaymentStatus::Pending,
-        PaymentStatus::Paid,
-        PaymentStatus::Failed,
-    ];
+    pub const ALL: &'static [PaymentStatus] = &[PaymentStatus::Pending, PaymentStatus::Paid, PaymentStatus::Failed];
 
     pub fn as_str(&self) -> &'static str {
         match self {
@@ -451,18 +423,12 @@ pub enum PaymentType {
     PremiumYearly,
 }
 
-pub static PAYMENT_TYPE_DEF: EnumDef = EnumDef {
-    name: "PaymentType",
-    values: &["Credits", "Donation", "PremiumMonthly", "PremiumYearly"],
-};
+pub static PAYMENT_TYPE_DEF: EnumDef =
+    EnumDef { name: "PaymentType", values: &["Credits", "Donation", "PremiumMonthly", "PremiumYearly"] };
 
 impl PaymentType {
-    pub const ALL: &'static [PaymentType] = &[
-        PaymentType::Credits,
-        PaymentType::Donation,
-        PaymentType::PremiumMonthly,
-        PaymentType::PremiumYearly,
-    ];
+    pub const ALL: &'static [PaymentType] =
+        &[PaymentType::Credits, PaymentType::Donation, PaymentType::PremiumMonthly, PaymentType::PremiumYearly];
 
     pub fn as_str(&self) -> &'static str {
         match self {
@@ -508,19 +474,12 @@ pub enum PeriodType {
     Yearly,
 }
 
-pub static PERIOD_TYPE_DEF: EnumDef = EnumDef {
-    name: "PeriodType",
-    values: &["Hourly", "Daily", "Weekly", "Monthly", "Yearly"],
-};
+pub static PERIOD_TYPE_DEF: EnumDef =
+    EnumDef { name: "PeriodType", values: &["Hourly", "Daily", "Weekly", "Monthly", "Yearly"] };
 
 impl PeriodType {
-    pub const ALL: &'static [PeriodType] = &[
-        PeriodType::Hourly,
-        PeriodType::Daily,
-        PeriodType::Weekly,
-        PeriodType::Monthly,
-        PeriodType::Yearly,
-    ];
+    pub const ALL: &'static [PeriodType] =
+        &[PeriodType::Hourly, PeriodType::Daily, PeriodType::Weekly, PeriodType::Monthly, PeriodType::Yearly];
 
     pub fn as_str(&self) -> &'static str {
         match self {
@@ -568,10 +527,8 @@ pub enum PullRequestStatus {
     Rejected,
 }
 
-pub static PULL_REQUEST_STATUS_DEF: EnumDef = EnumDef {
-    name: "PullRequestStatus",
-    values: &["Draft", "Open", "Canceled", "Merged", "Rejected"],
-};
+pub static PULL_REQUEST_STATUS_DEF: EnumDef =
+    EnumDef { name: "PullRequestStatus", values: &["Draft", "Open", "Canceled", "Merged", "Rejected"] };
 
 impl PullRequestStatus {
     pub const ALL: &'static [PullRequestStatus] = &[
@@ -631,14 +588,7 @@ pub enum ReportStatus {
 
 pub static REPORT_STATUS_DEF: EnumDef = EnumDef {
     name: "ReportStatus",
-    values: &[
-        "ClosedDeleted",
-        "ClosedFalseReport",
-        "ClosedHidden",
-        "ClosedNonIssue",
-        "ClosedSuspended",
-        "Open",
-    ],
+    values: &["ClosedDeleted", "ClosedFalseReport", "ClosedHidden", "ClosedNonIssue", "ClosedSuspended", "Open"],
 };
 
 impl ReportStatus {
@@ -673,7 +623,12 @@ impl FromStr for ReportStatus {
             "ClosedNonIssue" => Ok(ReportStatus::ClosedNonIssue),
             "ClosedSuspended" => Ok(ReportStatus::ClosedSuspended),
             "Open" => Ok(ReportStatus::Open),
-            _ => Err(UnknownVariant { enum_name: "ReportStatus", value: s.to_string(), expected: "ClosedDeleted, ClosedFalseReport, ClosedHidden, ClosedNonIssue, ClosedSuspended, Open".to_string() }),
+            _ => Err(UnknownVariant {
+                enum_name: "ReportStatus",
+                value: s.to_string(),
+                expected: "ClosedDeleted, ClosedFalseReport, ClosedHidden, ClosedNonIssue, ClosedSuspended, Open"
+                    .to_string(),
+            }),
         }
     }
 }
@@ -697,13 +652,7 @@ pub enum ReportSuggestedAction {
 
 pub static REPORT_SUGGESTED_ACTION_DEF: EnumDef = EnumDef {
     name: "ReportSuggestedAction",
-    values: &[
-        "Delete",
-        "FalseReport",
-        "HideUntilFixed",
-        "NonIssue",
-        "SuspendUser",
-    ],
+    values: &["Delete", "FalseReport", "HideUntilFixed", "NonIssue", "SuspendUser"],
 };
 
 impl ReportSuggestedAction {
@@ -762,17 +711,8 @@ pub enum RunStatus {
     Cancelled,
 }
 
-pub static RUN_STATUS_DEF: EnumDef = EnumDef {
-    name: "RunStatus",
-    values: &[
-        "Scheduled",
-        "InProgress",
-        "Paused",
-        "Completed",
-        "Failed",
-        "Cancelled",
-    ],
-};
+pub static RUN_STATUS_DEF: EnumDef =
+    EnumDef { name: "RunStatus", values: &["Scheduled", "InProgress", "Paused", "Completed", "Failed", "Cancelled"] };
 
 impl RunStatus {
     pub const ALL: &'static [RunStatus] = &[
@@ -830,17 +770,12 @@ pub enum RunStepStatus {
     Skipped,
 }
 
-pub static RUN_STEP_STATUS_DEF: EnumDef = EnumDef {
-    name: "RunStepStatus",
-    values: &["InProgress", "Completed", "Skipped"],
-};
+pub static RUN_STEP_STATUS_DEF: EnumDef =
+    EnumDef { name: "RunStepStatus", values: &["InProgress", "Completed", "Skipped"] };
 
 impl RunStepStatus {
-    pub const ALL: &'static [RunStepStatus] = &[
-        RunStepStatus::InProgress,
-        RunStepStatus::Completed,
-        RunStepStatus::Skipped,
-    ];
+    pub const ALL: &'static [RunStepStatus] =
+        &[RunStepStatus::InProgress, RunStepStatus::Completed, RunStepStatus::Skipped];
 
     pub fn as_str(&self) -> &'static str {
         match self {
@@ -883,10 +818,8 @@ pub enum ScheduleRecurrenceType {
     Yearly,
 }
 
-pub static SCHEDULE_RECURRENCE_TYPE_DEF: EnumDef = EnumDef {
-    name: "ScheduleRecurrenceType",
-    values: &["Daily", "Weekly", "Monthly", "Yearly"],
-};
+pub static SCHEDULE_RECURRENCE_TYPE_DEF: EnumDef =
+    EnumDef { name: "ScheduleRecurrenceType", values: &["Daily", "Weekly", "Monthly", "Yearly"] };
 
 impl ScheduleRecurrenceType {
     pub const ALL: &'static [ScheduleRecurrenceType] = &[
@@ -938,17 +871,12 @@ pub enum TransferStatus {
     Pending,
 }
 
-pub static TRANSFER_STATUS_DEF: EnumDef = EnumDef {
-    name: "TransferStatus",
-    values: &["Accepted", "Denied", "Pending"],
-};
+pub static TRANSFER_STATUS_DEF: EnumDef =
+    EnumDef { name: "TransferStatus", values: &["Accepted", "Denied", "Pending"] };
 
 impl TransferStatus {
-    pub const ALL: &'static [TransferStatus] = &[
-        TransferStatus::Accepted,
-        TransferStatus::Denied,
-        TransferStatus::Pending,
-    ];
+    pub const ALL: &'static [TransferStatus] =
+        &[TransferStatus::Accepted, TransferStatus::Denied, TransferStatus::Pending];
 
     pub fn as_str(&self) -> &'static str {
         match self {

@@ -1,0 +1,3 @@
+//! Integration tests of the model: one binary, one module per concern.
+
+mod ids;
