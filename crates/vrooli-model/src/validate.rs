@@ -127,6 +127,18 @@ pub fn validate_row(table: &'static TableDef, values: &[Value], op: Operation) -
             });
             continue;
         }
+        if let Value::Text(text) = value {
+            // SQLite's text functions stop at a NUL, so such text could slip
+            // past the database's length checks: refuse it here.
+            if text.contains('\0') {
+                violations.push(Violation {
+                    field: column.name.into(),
+                    rule: "text",
+                    message: "must not contain NUL characters".into(),
+                });
+                continue;
+            }
+        }
         if let Some(check) = column.checks.iter().find(|c| !c.holds(value)) {
             violations.push(Violation {
                 field: column.name.into(),

@@ -3,4 +3,8 @@
 mod support;
 
 mod conformance;
+mod crash;
+mod migrations;
 mod roundtrip;
+mod search;
+mod validation;
