@@ -61,14 +61,14 @@ impl fmt::Display for ValidationError {
 }
 
 fn type_fits(ty: ColumnType, value: &Value) -> bool {
-    match (ty, value) {
-        (_, Value::Null) => true,
-        (ColumnType::BigInt | ColumnType::Int | ColumnType::Boolean, Value::Integer(_)) => true,
-        (ColumnType::Float, Value::Real(_) | Value::Integer(_)) => true,
-        (ColumnType::String | ColumnType::DateTime | ColumnType::Json | ColumnType::Enum(_), Value::Text(_)) => true,
-        (ColumnType::Vector(_), Value::Blob(_)) => true,
-        _ => false,
-    }
+    matches!(
+        (ty, value),
+        (_, Value::Null)
+            | (ColumnType::BigInt | ColumnType::Int | ColumnType::Boolean, Value::Integer(_))
+            | (ColumnType::Float, Value::Real(_) | Value::Integer(_))
+            | (ColumnType::String | ColumnType::DateTime | ColumnType::Json | ColumnType::Enum(_), Value::Text(_))
+            | (ColumnType::Vector(_), Value::Blob(_))
+    )
 }
 
 fn type_name(ty: ColumnType, list: bool) -> String {

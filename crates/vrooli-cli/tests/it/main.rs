@@ -1,5 +1,8 @@
 //! The `vrooli` binary end to end, on temporary data dirs.
 
+// Test helpers panic on failure by design: a panic is a failed assertion.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::Path;
 use std::process::{Command, Output};
 
