@@ -307,7 +307,9 @@ impl Writer<'_> {
 }
 
 fn is_unset_timestamp(s: &str) -> bool {
-    s.is_empty() || s == Timestamp::UNSET.to_string()
+    // `Timestamp::UNSET` as stored; compared on every insert, so kept as a literal.
+    const UNSET_TEXT: &str = "1970-01-01T00:00:00.000000Z";
+    s.is_empty() || s == UNSET_TEXT
 }
 
 /// Maps `CHECK constraint failed: ck_<table>_<column>_<rule>` back to a field and rule.
@@ -474,5 +476,13 @@ impl Statements {
             delete: format!("DELETE FROM \"{t}\" WHERE \"id\" = ?1"),
             columns,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn unset_timestamp_literal_matches_the_model() {
+        assert!(super::is_unset_timestamp(&vrooli_model::Timestamp::UNSET.to_string()));
     }
 }
