@@ -4,7 +4,7 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 const invoke = vi.hoisted(() => vi.fn());
 vi.mock("@tauri-apps/api/core", () => ({ invoke, Channel: class {} }));
 
-import { api, ApiError } from "./index";
+import { api, ApiError, IPC_ERROR_CODE } from "./index";
 
 describe("api.rowCounts", () => {
   beforeEach(() => {
@@ -31,6 +31,16 @@ describe("api.rowCounts", () => {
       code: "not_found",
       message: "no such table",
       field: "table",
+    });
+  });
+
+  it("reports Tauri's own string rejections (e.g. a denied command) under the ipc code", async () => {
+    invoke.mockRejectedValue("row_counts not allowed. Command not found");
+
+    await expect(api.rowCounts()).rejects.toMatchObject({
+      name: "ApiError",
+      code: IPC_ERROR_CODE,
+      message: "row_counts not allowed. Command not found",
     });
   });
 });

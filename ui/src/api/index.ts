@@ -20,13 +20,24 @@ export class ApiError extends Error {
   }
 }
 
-type CommandResult<T> = { status: "ok"; data: T } | { status: "error"; error: CommandError };
+/** The `code` of failures Tauri reports itself: unknown command, bad arguments, denied by ACL. */
+export const IPC_ERROR_CODE = "ipc";
+
+type CommandResult<T> = { status: "ok"; data: T } | { status: "error"; error: unknown };
 
 function unwrap<T>(result: CommandResult<T>): T {
   if (result.status === "error") {
-    throw new ApiError(result.error);
+    throw new ApiError(asCommandError(result.error));
   }
   return result.data;
+}
+
+/** Our commands reject with a `CommandError`; Tauri's own failures reject with a string. */
+function asCommandError(error: unknown): CommandError {
+  if (typeof error === "object" && error !== null && "code" in error && "message" in error) {
+    return error as CommandError;
+  }
+  return { code: IPC_ERROR_CODE, message: String(error) };
 }
 
 export const api = {
