@@ -21,7 +21,9 @@ pub fn build(root: &Path) -> Result<PathBuf> {
 pub fn require_display() -> Result<()> {
     let has = |name| env::var_os(name).is_some_and(|value| !value.is_empty());
     if !has("DISPLAY") && !has("WAYLAND_DISPLAY") {
-        bail!("no display (DISPLAY and WAYLAND_DISPLAY are unset); run it on a virtual one: xvfb-run -a cargo xtask run");
+        bail!(
+            "no display (DISPLAY and WAYLAND_DISPLAY are unset); run it on a virtual one: xvfb-run -a cargo xtask run"
+        );
     }
     Ok(())
 }

@@ -29,6 +29,8 @@ enum Task {
     Run,
     /// Everything CI checks: fmt, clippy, Rust tests, UI tests and a desktop smoke test.
     Test,
+    /// Only the desktop smoke test of `test` (builds the UI and the app first).
+    Smoke,
     /// `cargo bench --workspace`, passing extra arguments through.
     Bench {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
@@ -46,6 +48,7 @@ fn main() -> ExitCode {
     let result = match cli.task {
         Task::Run => run(),
         Task::Test => test(),
+        Task::Smoke => smoke(),
         Task::Bench { args } => bench(&args),
         Task::Codegen { check } => codegen::run(check),
     };
@@ -61,10 +64,7 @@ fn main() -> ExitCode {
 /// The repository root: the parent of this crate's directory.
 fn repo_root() -> Result<PathBuf> {
     let manifest_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    manifest_dir
-        .parent()
-        .map(PathBuf::from)
-        .context("xtask/ has no parent directory")
+    manifest_dir.parent().map(PathBuf::from).context("xtask/ has no parent directory")
 }
 
 fn run() -> Result<()> {
@@ -85,29 +85,23 @@ fn test() -> Result<()> {
     steps.run("UI dependencies", || ui::ensure_deps(&root))?;
     // The desktop crate embeds ui/dist at compile time, so the UI is built before any cargo step.
     steps.run("UI build", || ui::build(&root))?;
-    steps.run("cargo fmt", || {
-        process::cargo(&root, &["fmt", "--all", "--", "--check"])
-    })?;
+    steps.run("cargo fmt", || process::cargo(&root, &["fmt", "--all", "--", "--check"]))?;
     steps.run("cargo clippy", || {
-        process::cargo(
-            &root,
-            &[
-                "clippy",
-                "--workspace",
-                "--all-targets",
-                "--",
-                "-D",
-                "warnings",
-            ],
-        )
+        process::cargo(&root, &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])
     })?;
-    steps.run("cargo test", || {
-        process::cargo(&root, &["test", "--workspace"])
-    })?;
+    steps.run("cargo test", || process::cargo(&root, &["test", "--workspace"]))?;
     steps.run("UI tests (vitest)", || ui::test(&root))?;
     steps.run("desktop smoke test", || smoke::run(&root))?;
     steps.summary();
     Ok(())
+}
+
+fn smoke() -> Result<()> {
+    let root = repo_root()?;
+    system_deps::ensure()?;
+    ui::ensure_deps(&root)?;
+    ui::build(&root)?;
+    smoke::run(&root)
 }
 
 fn bench(args: &[String]) -> Result<()> {

@@ -16,11 +16,7 @@ pub fn describe(command: &Command) -> String {
     }
     for (key, value) in command.get_envs() {
         if let Some(value) = value {
-            line.push_str(&format!(
-                "{}={} ",
-                key.to_string_lossy(),
-                value.to_string_lossy()
-            ));
+            line.push_str(&format!("{}={} ", key.to_string_lossy(), value.to_string_lossy()));
         }
     }
     line.push_str(&command.get_program().to_string_lossy());
@@ -33,9 +29,7 @@ pub fn describe(command: &Command) -> String {
 
 fn quote(arg: &OsStr) -> String {
     let text = arg.to_string_lossy();
-    let plain = text
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "-_./=:@^+,".contains(c));
+    let plain = text.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:@^+,".contains(c));
     if plain && !text.is_empty() {
         text.into_owned()
     } else {
@@ -47,19 +41,14 @@ fn quote(arg: &OsStr) -> String {
 pub fn run(command: &mut Command) -> Result<()> {
     let line = describe(command);
     eprintln!("$ {line}");
-    let status = command
-        .status()
-        .with_context(|| format!("cannot start `{line}`"))?;
+    let status = command.status().with_context(|| format!("cannot start `{line}`"))?;
     check(status, &line)
 }
 
 /// Runs `command` quietly and returns its stdout, or `None` if it could not run or failed.
 pub fn output(command: &mut Command) -> Option<String> {
     let output = command.stderr(std::process::Stdio::null()).output().ok()?;
-    output
-        .status
-        .success()
-        .then(|| String::from_utf8_lossy(&output.stdout).into_owned())
+    output.status.success().then(|| String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
 pub fn check(status: ExitStatus, line: &str) -> Result<()> {
@@ -84,7 +73,5 @@ pub fn cargo_command(root: &Path) -> Command {
 /// Finds `program` on `PATH`.
 pub fn which(program: &str) -> Option<std::path::PathBuf> {
     let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(program))
-        .find(|candidate| candidate.is_file())
+    std::env::split_paths(&path).map(|dir| dir.join(program)).find(|candidate| candidate.is_file())
 }

@@ -27,11 +27,7 @@ const PACKAGES: &[&str] = &[
 ];
 
 pub fn ensure() -> Result<()> {
-    let missing: Vec<&str> = PACKAGES
-        .iter()
-        .copied()
-        .filter(|package| !installed(package))
-        .collect();
+    let missing: Vec<&str> = PACKAGES.iter().copied().filter(|package| !installed(package)).collect();
     if missing.is_empty() {
         eprintln!("system packages: all {} present", PACKAGES.len());
         return Ok(());
@@ -43,10 +39,7 @@ pub fn ensure() -> Result<()> {
     eprintln!("system packages: installing {list}");
     process::run(Command::new("apt-get").arg("update"))?;
     process::run(
-        Command::new("apt-get")
-            .env("DEBIAN_FRONTEND", "noninteractive")
-            .args(["install", "-y"])
-            .args(&missing),
+        Command::new("apt-get").env("DEBIAN_FRONTEND", "noninteractive").args(["install", "-y"]).args(&missing),
     )
 }
 

@@ -56,10 +56,7 @@ impl Session {
             "capabilities": { "alwaysMatch": { "tauri:options": { "application": application } } }
         });
         let value = send(agent.post(&base).send_json(&capabilities), "new session")?;
-        let id = value["sessionId"]
-            .as_str()
-            .context("new session: no sessionId in the reply")?
-            .to_owned();
+        let id = value["sessionId"].as_str().context("new session: no sessionId in the reply")?.to_owned();
         Ok(Self { agent, base, id })
     }
 
@@ -67,9 +64,7 @@ impl Session {
         let url = format!("{}/{}/elements", self.base, self.id);
         let body = json!({ "using": "css selector", "value": css });
         let value = send(self.agent.post(&url).send_json(&body), "find elements")?;
-        let found = value
-            .as_array()
-            .context("find elements: reply is not a list")?;
+        let found = value.as_array().context("find elements: reply is not a list")?;
         found
             .iter()
             .map(|element| {
@@ -103,12 +98,8 @@ impl Session {
     pub fn screenshot(&self) -> Result<Vec<u8>> {
         let url = format!("{}/{}/screenshot", self.base, self.id);
         let value = send(self.agent.get(&url).call(), "screenshot")?;
-        let encoded = value
-            .as_str()
-            .context("screenshot: reply is not a string")?;
-        base64::engine::general_purpose::STANDARD
-            .decode(encoded)
-            .context("screenshot: reply is not base64")
+        let encoded = value.as_str().context("screenshot: reply is not a string")?;
+        base64::engine::general_purpose::STANDARD.decode(encoded).context("screenshot: reply is not base64")
     }
 
     /// Ends the session, which closes the app.
@@ -122,10 +113,7 @@ impl Session {
 fn send(reply: Result<ureq::http::Response<ureq::Body>, ureq::Error>, what: &str) -> Result<Value> {
     let mut reply = reply.with_context(|| format!("{what}: request failed"))?;
     let status = reply.status();
-    let body: Value = reply
-        .body_mut()
-        .read_json()
-        .with_context(|| format!("{what}: reply is not JSON ({status})"))?;
+    let body: Value = reply.body_mut().read_json().with_context(|| format!("{what}: reply is not JSON ({status})"))?;
     let value = body.get("value").cloned().unwrap_or(Value::Null);
     if let Some(error) = value.get("error").and_then(Value::as_str) {
         let message = value["message"].as_str().unwrap_or_default();
