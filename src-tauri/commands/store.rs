@@ -17,6 +17,9 @@ pub struct TableRows {
 }
 
 /// Row counts of every table, in the store's order.
+///
+/// `async` so that Tauri runs it on its worker pool: a synchronous command runs on the main
+/// thread and would freeze the window while SQLite counts.
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all, err(Debug))]

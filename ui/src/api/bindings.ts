@@ -4,7 +4,12 @@ import { invoke as __TAURI_INVOKE } from "@tauri-apps/api/core";
 
 /** Commands */
 export const commands = {
-	/**  Row counts of every table, in the store's order. */
+	/**
+	 *  Row counts of every table, in the store's order.
+	 * 
+	 *  `async` so that Tauri runs it on its worker pool: a synchronous command runs on the main
+	 *  thread and would freeze the window while SQLite counts.
+	 */
 	rowCounts: () => typedError<TableRows[], CommandError>(__TAURI_INVOKE("row_counts")),
 };
 
