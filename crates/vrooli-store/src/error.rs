@@ -28,7 +28,7 @@ pub enum StoreError {
     #[error("{table} has no column {column:?}")]
     UnknownColumn { table: &'static str, column: String },
 
-    #[error("invalid cursor {0:?}: expected the id of the last row of the previous page")]
+    #[error("invalid cursor {0:?}: pass the nextCursor of the previous page")]
     InvalidCursor(String),
 
     #[error("invalid search query: {0}")]

@@ -115,6 +115,16 @@ impl Store {
     pub fn list_rows(&self, table: &str, query: &ListQuery) -> Result<Page<Vec<Value>>, StoreError> {
         list_rows(&self.conn, table_def(table)?, query)
     }
+
+    /// SQLite's query plan for a page of `table`, one line per step: for
+    /// diagnostics and for tests that pin down which index a list uses.
+    pub fn list_plan(&self, table: &str, query: &ListQuery) -> Result<Vec<String>, StoreError> {
+        let table = table_def(table)?;
+        let (sql, params) = list_sql(table, query, query.limit.unwrap_or(DEFAULT_PAGE_SIZE))?;
+        let mut stmt = self.conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+        let lines = stmt.query_map(params_from_iter(params.iter().map(Param)), |r| r.get::<_, String>(3))?;
+        Ok(lines.collect::<Result<_, _>>()?)
+    }
 }
 
 /// Looks a table up by its catalogue name.
@@ -337,7 +347,7 @@ pub(crate) fn get_row(conn: &Connection, table: &'static TableDef, id: i64) -> R
     Ok(row)
 }
 
-/// Newest first (descending id, which is creation order) or oldest first.
+/// Newest first (by createdAt, then id) or oldest first.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Order {
     #[default]
@@ -386,14 +396,10 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
 }
 
-pub(crate) fn list_rows(
-    conn: &Connection,
-    table: &'static TableDef,
-    query: &ListQuery,
-) -> Result<Page<Vec<Value>>, StoreError> {
-    let limit = query.limit.unwrap_or(DEFAULT_PAGE_SIZE).clamp(1, MAX_PAGE_SIZE);
+/// The SELECT of one page (fetching one row more than `limit`) and its parameters.
+fn list_sql(table: &'static TableDef, query: &ListQuery, limit: u32) -> Result<(String, Vec<Value>), StoreError> {
     let mut conditions = Vec::new();
-    let mut params: Vec<&Value> = Vec::new();
+    let mut params: Vec<Value> = Vec::new();
     for (column, value) in &query.filters {
         if table.column(column).is_none() {
             return Err(StoreError::UnknownColumn { table: table.name, column: column.clone() });
@@ -401,42 +407,70 @@ pub(crate) fn list_rows(
         if value.is_null() {
             conditions.push(format!("\"{column}\" IS NULL"));
         } else {
-            params.push(value);
+            params.push(value.clone());
             conditions.push(format!("\"{column}\" = ?{}", params.len()));
         }
     }
-    let cursor = query
-        .after
-        .as_deref()
-        .map(|c| c.parse::<i64>().map(Value::Integer).map_err(|_| StoreError::InvalidCursor(c.to_string())))
-        .transpose()?;
+    // Rows are ordered by creation time, ties broken by id, where the table
+    // has createdAt: the catalogue's (parent, createdAt) indexes then serve
+    // "newest of a chat" without sorting. Elsewhere by id, which is time-ordered too.
+    let by_created = table.column("createdAt").is_some();
+    let key = if by_created { "(\"createdAt\", \"id\")" } else { "\"id\"" };
+    let cursor = query.after.as_deref().map(|c| parse_cursor(c, by_created)).transpose()?;
     let (comparison, direction) = match query.order {
         Order::NewestFirst => ("<", "DESC"),
         Order::OldestFirst => (">", "ASC"),
     };
-    if let Some(cursor) = &cursor {
-        params.push(cursor);
-        conditions.push(format!("\"id\" {comparison} ?{}", params.len()));
+    if let Some(cursor) = cursor {
+        let placeholders: Vec<String> = cursor
+            .into_iter()
+            .map(|v| {
+                params.push(v);
+                format!("?{}", params.len())
+            })
+            .collect();
+        conditions.push(format!("{key} {comparison} ({})", placeholders.join(", ")));
     }
     let where_clause =
         if conditions.is_empty() { String::new() } else { format!(" WHERE {}", conditions.join(" AND ")) };
+    let order_by = if by_created {
+        format!("\"createdAt\" {direction}, \"id\" {direction}")
+    } else {
+        format!("\"id\" {direction}")
+    };
     // One row more than the page tells whether another page follows.
     let sql = format!(
-        "SELECT {} FROM \"{}\"{where_clause} ORDER BY \"id\" {direction} LIMIT {}",
+        "SELECT {} FROM \"{}\"{where_clause} ORDER BY {order_by} LIMIT {}",
         statements(table).columns,
         table.name,
         limit + 1
     );
+    Ok((sql, params))
+}
+
+pub(crate) fn list_rows(
+    conn: &Connection,
+    table: &'static TableDef,
+    query: &ListQuery,
+) -> Result<Page<Vec<Value>>, StoreError> {
+    let limit = query.limit.unwrap_or(DEFAULT_PAGE_SIZE).clamp(1, MAX_PAGE_SIZE);
+    let (sql, params) = list_sql(table, query, limit)?;
     let mut stmt = conn.prepare_cached(&sql)?;
     let mut items = stmt
-        .query_map(params_from_iter(params.into_iter().map(Param)), |r| read_row(r, table.columns.len()))?
+        .query_map(params_from_iter(params.iter().map(Param)), |r| read_row(r, table.columns.len()))?
         .collect::<Result<Vec<_>, _>>()?;
     let has_next_page = items.len() > limit as usize;
     items.truncate(limit as usize);
-    let next_cursor = if has_next_page {
-        items.last().and_then(|r| r.first()).and_then(Value::as_i64).map(|id| id.to_string())
-    } else {
-        None
+    let created = table.column_index("createdAt");
+    let next_cursor = match (has_next_page, items.last()) {
+        (true, Some(last)) => {
+            let id = last.first().and_then(Value::as_i64).unwrap_or_default();
+            match created.and_then(|i| last[i].as_str()) {
+                Some(at) => Some(format!("{at}_{id}")),
+                None => Some(id.to_string()),
+            }
+        }
+        _ => None,
     };
     Ok(Page { items, has_next_page, next_cursor })
 }
@@ -484,5 +518,18 @@ mod tests {
     #[test]
     fn unset_timestamp_literal_matches_the_model() {
         assert!(super::is_unset_timestamp(&vrooli_model::Timestamp::UNSET.to_string()));
+    }
+}
+
+/// A cursor is the last row's `createdAt_id` (or just its id, for tables
+/// without createdAt): opaque to callers, stable under inserts and deletes.
+fn parse_cursor(cursor: &str, by_created: bool) -> Result<Vec<Value>, StoreError> {
+    let invalid = || StoreError::InvalidCursor(cursor.to_string());
+    if by_created {
+        let (at, id) = cursor.rsplit_once('_').ok_or_else(invalid)?;
+        Timestamp::parse(at).ok_or_else(invalid)?;
+        Ok(vec![Value::Text(at.to_string()), Value::Integer(id.parse().map_err(|_| invalid())?)])
+    } else {
+        Ok(vec![Value::Integer(cursor.parse().map_err(|_| invalid())?)])
     }
 }

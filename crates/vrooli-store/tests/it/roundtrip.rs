@@ -4,7 +4,7 @@
 use vrooli_model::entities::*;
 use vrooli_model::rules::Check;
 use vrooli_model::{ColumnType, Entity, OnDelete, Timestamp, Value};
-use vrooli_store::{ListQuery, Store};
+use vrooli_store::{ListQuery, Order, Store};
 
 use crate::support::*;
 
@@ -149,6 +149,29 @@ fn list_pages_in_a_stable_order_with_cursors() {
     assert_eq!(seen, ids, "newest first, each row once");
     let bad = store.list::<ChatMessage>(&ListQuery::default().after(Some("abc".into()))).unwrap_err();
     assert_eq!(bad.code(), "invalid_cursor");
+
+    // Oldest first walks the same rows the other way.
+    let oldest = store
+        .list::<ChatMessage>(
+            &ListQuery::default().filter("chatId", Value::Integer(chat)).order(Order::OldestFirst).limit(45),
+        )
+        .unwrap();
+    let mut forward: Vec<i64> = oldest.items.iter().map(|m| m.id).collect();
+    forward.reverse();
+    assert_eq!(forward, ids);
+}
+
+/// "The newest messages of a chat" is served by the (chatId, createdAt) index
+/// in order: no temporary sort, whatever the chat's size.
+#[test]
+fn newest_messages_of_a_chat_need_no_sort() {
+    let (_dir, store) = temp_store();
+    for cursor in [None, Some("2025-01-01T00:00:00.000000Z_5".to_string())] {
+        let query = ListQuery::default().filter("chatId", Value::Integer(1)).limit(50).after(cursor);
+        let plan = store.list_plan("chat_message", &query).unwrap().join(" | ");
+        assert!(plan.contains("idx_chat_message_chatId_createdAt"), "{plan}");
+        assert!(!plan.contains("TEMP B-TREE"), "{plan}");
+    }
 }
 
 /// For each foreign key: a child pointing at a parent, then the parent
