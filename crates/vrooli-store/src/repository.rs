@@ -513,14 +513,6 @@ impl Statements {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn unset_timestamp_literal_matches_the_model() {
-        assert!(super::is_unset_timestamp(&vrooli_model::Timestamp::UNSET.to_string()));
-    }
-}
-
 /// A cursor is the last row's `createdAt_id` (or just its id, for tables
 /// without createdAt): opaque to callers, stable under inserts and deletes.
 fn parse_cursor(cursor: &str, by_created: bool) -> Result<Vec<Value>, StoreError> {
@@ -531,5 +523,13 @@ fn parse_cursor(cursor: &str, by_created: bool) -> Result<Vec<Value>, StoreError
         Ok(vec![Value::Text(at.to_string()), Value::Integer(id.parse().map_err(|_| invalid())?)])
     } else {
         Ok(vec![Value::Integer(cursor.parse().map_err(|_| invalid())?)])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn unset_timestamp_literal_matches_the_model() {
+        assert!(super::is_unset_timestamp(&vrooli_model::Timestamp::UNSET.to_string()));
     }
 }
