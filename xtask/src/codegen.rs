@@ -428,6 +428,8 @@ fn rust_type(c: &Column) -> String {
 fn rust_default(c: &Column, spec: &Spec) -> Result<String> {
     let d = c.default.as_deref().filter(|d| *d != "now()");
     let value = match (c.ty.as_str(), d) {
+        // A nullable timestamp without a default starts empty; the store fills `now()` ones.
+        ("DateTime", None) if c.nullable => return Ok("None".into()),
         ("DateTime", _) => "Timestamp::UNSET".to_string(),
         ("BigInt", Some(d)) => format!("{d}_i64"),
         ("Int", Some(d)) => format!("{d}_i32"),

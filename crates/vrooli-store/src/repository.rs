@@ -70,13 +70,14 @@ impl Store {
     }
 
     /// Runs `f` in one immediate transaction: all of its writes land, or none.
-    pub fn write<T>(&mut self, f: impl FnOnce(&mut Writer<'_>) -> Result<T, StoreError>) -> Result<T, StoreError> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    /// The error type is the caller's, so layers above the store keep their own errors.
+    pub fn write<T, E: From<StoreError>>(&mut self, f: impl FnOnce(&mut Writer<'_>) -> Result<T, E>) -> Result<T, E> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(StoreError::from)?;
         let result = {
             let mut writer = Writer { tx: &tx, ids: &mut self.ids, clock: self.clock.as_ref() };
             f(&mut writer)?
         };
-        tx.commit()?;
+        tx.commit().map_err(StoreError::from)?;
         Ok(result)
     }
 
@@ -250,6 +251,42 @@ impl Writer<'_> {
             values[i] = value;
         }
         self.update_row(table, values)
+    }
+
+    /// Writes a row exactly as given — no ids, timestamps or defaults filled
+    /// in — inserting it or replacing the stored one. Projections use this:
+    /// a row must be a pure function of its document, identical on every
+    /// device. Returns whether anything changed; an identical row is not
+    /// rewritten, so triggers and indexes see no write.
+    pub fn put_row(&mut self, table: &'static TableDef, values: Vec<Value>) -> Result<bool, StoreError> {
+        let id = values.first().and_then(Value::as_i64).unwrap_or_default();
+        let current = get_row(self.tx, table, id)?;
+        let op = if current.is_some() { Operation::Update } else { Operation::Insert };
+        validate_row(table, &values, op)?;
+        let result = match current {
+            Some(current) if current == values => return Ok(false),
+            Some(_) => {
+                let params = values.iter().skip(1).chain(values.first()).map(Param);
+                self.tx.prepare_cached(&statements(table).update)?.execute(params_from_iter(params))
+            }
+            None => {
+                self.tx.prepare_cached(&statements(table).insert)?.execute(params_from_iter(values.iter().map(Param)))
+            }
+        };
+        match result {
+            Ok(_) => Ok(true),
+            Err(e) => Err(self.explain(table, &values, e)),
+        }
+    }
+
+    /// Deletes a row if it exists; returns whether it did.
+    pub fn delete_if_exists(&mut self, table: &'static TableDef, id: i64) -> Result<bool, StoreError> {
+        Ok(self.tx.prepare_cached(&statements(table).delete)?.execute([id])? > 0)
+    }
+
+    /// Reads a row inside the transaction.
+    pub fn get_row(&self, table: &'static TableDef, id: i64) -> Result<Option<Vec<Value>>, StoreError> {
+        get_row(self.tx, table, id)
     }
 
     /// Deletes a row; its children follow the foreign keys' on-delete rules.
