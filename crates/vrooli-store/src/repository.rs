@@ -81,6 +81,18 @@ impl Store {
         Ok(result)
     }
 
+    /// Runs `f` in a transaction that is always rolled back: for checks that
+    /// rebuild state to compare it (`vrooli doctor`) without changing anything.
+    pub fn rehearse<T, E: From<StoreError>>(
+        &mut self,
+        f: impl FnOnce(&mut Writer<'_>) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(StoreError::from)?;
+        let result = f(&mut Writer { tx: &tx, ids: &mut self.ids, clock: self.clock.as_ref() });
+        tx.rollback().map_err(StoreError::from)?;
+        result
+    }
+
     pub fn insert<E: Entity>(&mut self, entity: E) -> Result<E, StoreError> {
         self.write(|w| w.insert(entity))
     }

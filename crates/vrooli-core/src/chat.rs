@@ -1,0 +1,346 @@
+//! Chats: a header document (`chat`, translations by language, participants
+//! and invites by user) and hourly message buckets (`messages` by id).
+//!
+//! Merge rules:
+//! - message text and translation names/descriptions are Automerge text:
+//!   concurrent edits both survive, character by character;
+//! - `versionIndex` is a counter: two concurrent edits count twice;
+//! - translations, participants and invites are keyed by language or user,
+//!   so concurrent adds on two devices make one row;
+//! - deleting a message removes it from its bucket: a concurrent edit of the
+//!   deleted message is lost (delete wins), and its replies stay, with
+//!   `parentId` NULL in the projection;
+//! - a reply whose parent has not arrived yet is shown without its parent
+//!   and gets it back when the parent arrives (`reply_parent`).
+
+use std::collections::{BTreeSet, HashSet};
+
+use automerge::transaction::Transactable;
+use automerge::{Automerge, ObjType, Patch, PatchAction, Prop, ReadDoc, ROOT};
+use rusqlite::params;
+use vrooli_model::entities::{Chat, ChatInvite, ChatMessage, ChatParticipants, ChatTranslation};
+use vrooli_model::validate::validate_row;
+use vrooli_model::{Entity, Operation, PublicId, TableDef, Value};
+
+use crate::doc_id::DocId;
+use crate::error::CoreError;
+use crate::fields::{map_at, read_row, write_row, Layout};
+use crate::workspace::{int, Tx, Workspace};
+
+static CHAT: Layout = Layout { table: Chat::TABLE, text: &[], counters: &[], derived: &[] };
+static TRANSLATION: Layout =
+    Layout { table: ChatTranslation::TABLE, text: &["name", "description"], counters: &[], derived: &[] };
+static PARTICIPANT: Layout = Layout { table: ChatParticipants::TABLE, text: &[], counters: &[], derived: &[] };
+static INVITE: Layout = Layout { table: ChatInvite::TABLE, text: &[], counters: &[], derived: &[] };
+static MESSAGE: Layout =
+    Layout { table: ChatMessage::TABLE, text: &["text"], counters: &["versionIndex"], derived: &[] };
+
+/// The header's keyed collections: root key and layout.
+static HEADER_COLLECTIONS: [(&str, &Layout); 3] =
+    [("translations", &TRANSLATION), ("participants", &PARTICIPANT), ("invites", &INVITE)];
+
+fn validate(table: &'static TableDef, values: &[Value], op: Operation) -> Result<(), CoreError> {
+    validate_row(table, values, op).map_err(|e| CoreError::Store(e.into()))
+}
+
+fn inconsistent(doc: &DocId, reason: impl Into<String>) -> CoreError {
+    CoreError::Inconsistent { doc: doc.to_string(), reason: reason.into() }
+}
+
+fn collection<D: ReadDoc>(doc: &D, id: &DocId, key: &str) -> Result<automerge::ObjId, CoreError> {
+    map_at(doc, &ROOT, key)?.ok_or_else(|| inconsistent(id, format!("no {key} map")))
+}
+
+impl Workspace {
+    /// Creates a chat with its name in `language`.
+    pub fn create_chat(&mut self, name: &str, language: &str) -> Result<Chat, CoreError> {
+        self.transact(|t| {
+            let now = t.now();
+            let chat = Chat {
+                id: t.next_id(),
+                public_id: PublicId::generate(&mut rand::rng()),
+                created_at: now,
+                updated_at: now,
+                ..Default::default()
+            };
+            let translation = ChatTranslation {
+                id: t.next_id(),
+                chat_id: chat.id,
+                language: language.into(),
+                name: Some(name.into()),
+                ..Default::default()
+            };
+            let (chat_row, translation_row) = (chat.clone().into_values(), translation.into_values());
+            validate(Chat::TABLE, &chat_row, Operation::Insert)?;
+            validate(ChatTranslation::TABLE, &translation_row, Operation::Insert)?;
+            let id = DocId::Chat(chat.id);
+            let mut doc = t.take_doc(&id, true)?.ok_or_else(|| inconsistent(&id, "not created"))?;
+            t.change(&mut doc, format!("create chat {}", chat.id), |tx| {
+                let obj = collection(tx, &id, "chat")?;
+                write_row(tx, &obj, &CHAT, &chat_row)?;
+                let translations = collection(tx, &id, "translations")?;
+                let obj = tx.put_object(&translations, language, ObjType::Map)?;
+                write_row(tx, &obj, &TRANSLATION, &translation_row)
+            })?;
+            t.w.put_row(Chat::TABLE, chat_row)?;
+            t.w.put_row(ChatTranslation::TABLE, translation_row)?;
+            t.put_doc(id, doc)?;
+            Ok(chat)
+        })
+    }
+
+    /// Sets a chat's name (and description) in one language, adding the
+    /// translation if the chat has none in it.
+    pub fn set_chat_translation(
+        &mut self,
+        chat_id: i64,
+        language: &str,
+        name: &str,
+        description: Option<&str>,
+    ) -> Result<ChatTranslation, CoreError> {
+        self.transact(|t| {
+            let id = DocId::Chat(chat_id);
+            let mut doc =
+                t.take_doc(&id, false)?.ok_or(CoreError::NotFound { entity: "chat", id: chat_id.to_string() })?;
+            let translations = collection(&doc, &id, "translations")?;
+            let existing = match map_at(&doc, &translations, language)? {
+                Some(obj) => Some(
+                    ChatTranslation::from_values(read_row(&doc, &obj, &TRANSLATION)?)
+                        .map_err(vrooli_store::StoreError::from)?,
+                ),
+                None => None,
+            };
+            let translation = ChatTranslation {
+                name: Some(name.into()),
+                description: description.map(str::to_string),
+                ..existing.unwrap_or(ChatTranslation {
+                    id: t.next_id(),
+                    chat_id,
+                    language: language.into(),
+                    ..Default::default()
+                })
+            };
+            let row = translation.clone().into_values();
+            validate(ChatTranslation::TABLE, &row, Operation::Insert)?;
+            t.change(&mut doc, format!("name chat {chat_id} in {language}"), |tx| {
+                let obj = match map_at(tx, &translations, language)? {
+                    Some(obj) => obj,
+                    None => tx.put_object(&translations, language, ObjType::Map)?,
+                };
+                write_row(tx, &obj, &TRANSLATION, &row)
+            })?;
+            t.w.put_row(ChatTranslation::TABLE, row)?;
+            t.put_doc(id, doc)?;
+            Ok(translation)
+        })
+    }
+
+    /// Posts a message, optionally as a reply to another message of the same chat.
+    pub fn post_message(
+        &mut self,
+        chat_id: i64,
+        text: &str,
+        language: &str,
+        reply_to: Option<i64>,
+    ) -> Result<ChatMessage, CoreError> {
+        self.transact(|t| {
+            if t.w.get_row(Chat::TABLE, chat_id)?.is_none() {
+                return Err(CoreError::NotFound { entity: "chat", id: chat_id.to_string() });
+            }
+            if let Some(parent) = reply_to {
+                let row = t.w.get_row(ChatMessage::TABLE, parent)?;
+                if row.as_deref().and_then(|r| int(ChatMessage::TABLE, r, "chatId")) != Some(chat_id) {
+                    return Err(CoreError::Store(vrooli_store::StoreError::MissingParent {
+                        entity: "chat_message",
+                        field: "parentId".into(),
+                        parent: "chat_message",
+                        id: parent.to_string(),
+                    }));
+                }
+            }
+            let now = t.now();
+            let message = ChatMessage {
+                id: t.next_id(),
+                created_at: now,
+                updated_at: now,
+                language: language.into(),
+                text: text.into(),
+                parent_id: reply_to,
+                chat_id,
+                ..Default::default()
+            };
+            let row = message.clone().into_values();
+            validate(ChatMessage::TABLE, &row, Operation::Insert)?;
+            let id = DocId::messages_of(chat_id, message.id);
+            let mut doc = t.take_doc(&id, true)?.ok_or_else(|| inconsistent(&id, "not created"))?;
+            t.change(&mut doc, format!("post message {}", message.id), |tx| {
+                let messages = collection(tx, &id, "messages")?;
+                let obj = tx.put_object(&messages, message.id.to_string(), ObjType::Map)?;
+                write_row(tx, &obj, &MESSAGE, &row)
+            })?;
+            t.w.put_row(ChatMessage::TABLE, row)?;
+            t.put_doc(id, doc)?;
+            Ok(message)
+        })
+    }
+
+    /// Replaces a message's text (as a character diff, so concurrent edits
+    /// merge) and counts the edit in `versionIndex`.
+    pub fn edit_message(&mut self, message_id: i64, text: &str) -> Result<ChatMessage, CoreError> {
+        self.transact(|t| {
+            let current =
+                t.w.get_row(ChatMessage::TABLE, message_id)?
+                    .ok_or(CoreError::NotFound { entity: "chat_message", id: message_id.to_string() })?;
+            let current = ChatMessage::from_values(current).map_err(vrooli_store::StoreError::from)?;
+            let edited = ChatMessage {
+                text: text.into(),
+                updated_at: t.now(),
+                version_index: current.version_index + 1,
+                ..current
+            };
+            let row = edited.clone().into_values();
+            validate(ChatMessage::TABLE, &row, Operation::Update)?;
+            let id = DocId::messages_of(edited.chat_id, message_id);
+            let mut doc = t.take_doc(&id, false)?.ok_or_else(|| inconsistent(&id, "missing"))?;
+            t.change(&mut doc, format!("edit message {message_id}"), |tx| {
+                let messages = collection(tx, &id, "messages")?;
+                let obj = map_at(tx, &messages, &message_id.to_string())?
+                    .ok_or_else(|| inconsistent(&id, format!("message {message_id} missing")))?;
+                write_row(tx, &obj, &MESSAGE, &row)
+            })?;
+            t.w.put_row(ChatMessage::TABLE, row)?;
+            t.put_doc(id, doc)?;
+            Ok(edited)
+        })
+    }
+
+    /// Deletes a message; its replies stay, no longer pointing at it.
+    pub fn delete_message(&mut self, message_id: i64) -> Result<(), CoreError> {
+        self.transact(|t| {
+            let current =
+                t.w.get_row(ChatMessage::TABLE, message_id)?
+                    .ok_or(CoreError::NotFound { entity: "chat_message", id: message_id.to_string() })?;
+            let chat = int(ChatMessage::TABLE, &current, "chatId").unwrap_or_default();
+            let id = DocId::messages_of(chat, message_id);
+            let mut doc = t.take_doc(&id, false)?.ok_or_else(|| inconsistent(&id, "missing"))?;
+            t.change(&mut doc, format!("delete message {message_id}"), |tx| {
+                let messages = collection(tx, &id, "messages")?;
+                tx.delete(&messages, message_id.to_string())?;
+                Ok(())
+            })?;
+            t.w.delete_if_exists(ChatMessage::TABLE, message_id)?;
+            t.put_doc(id, doc)?;
+            Ok(())
+        })
+    }
+}
+
+/// Re-projects a whole chat header: the chat row and every keyed collection,
+/// deleting rows the document no longer has.
+pub(crate) fn project_header(t: &mut Tx<'_, '_>, id: &DocId, doc: &Automerge, chat_id: i64) -> Result<(), CoreError> {
+    let obj = collection(doc, id, "chat")?;
+    let row = read_row(doc, &obj, &CHAT)?;
+    if int(Chat::TABLE, &row, "id") != Some(chat_id) {
+        return Err(inconsistent(id, "the chat map does not hold this chat"));
+    }
+    t.w.put_row(Chat::TABLE, row)?;
+    for (key, layout) in &HEADER_COLLECTIONS {
+        let coll = collection(doc, id, key)?;
+        let mut rows = Vec::new();
+        for item in doc.keys(&coll).collect::<Vec<_>>() {
+            let Some(obj) = map_at(doc, &coll, &item)? else { continue };
+            let row = read_row(doc, &obj, layout)?;
+            if int(layout.table, &row, "chatId") != Some(chat_id) {
+                return Err(inconsistent(id, format!("{} {item} belongs to another chat", layout.table.name)));
+            }
+            rows.push(row);
+        }
+        // Stale rows go first: after concurrent adds under one key, the
+        // winner's row replaces the loser's, which holds the same unique key.
+        let present: HashSet<i64> = rows.iter().filter_map(|r| int(layout.table, r, "id")).collect();
+        for stale in t.ids_where(layout.table.name, "chatId", chat_id)? {
+            if !present.contains(&stale) {
+                t.w.delete_if_exists(layout.table, stale)?;
+            }
+        }
+        for row in rows {
+            t.w.put_row(layout.table, row)?;
+        }
+    }
+    Ok(())
+}
+
+/// The message ids a merge touched, from its patches: the key under
+/// `messages`, however deep inside the message the change was.
+pub(crate) fn touched_messages(patches: &[Patch]) -> BTreeSet<String> {
+    let mut ids = BTreeSet::new();
+    for patch in patches {
+        match (patch.path.get(1), &patch.action) {
+            (Some((_, Prop::Map(key))), _) => {
+                ids.insert(key.clone());
+            }
+            (None, PatchAction::PutMap { key, .. } | PatchAction::DeleteMap { key }) if patch.path.len() == 1 => {
+                ids.insert(key.clone());
+            }
+            _ => {}
+        }
+    }
+    ids
+}
+
+/// Re-projects the given messages of one bucket.
+pub(crate) fn project_messages(
+    t: &mut Tx<'_, '_>,
+    id: &DocId,
+    doc: &Automerge,
+    ids: &BTreeSet<String>,
+) -> Result<(), CoreError> {
+    let DocId::Messages { chat, bucket } = *id else { return Err(inconsistent(id, "not a message bucket")) };
+    let messages = collection(doc, id, "messages")?;
+    let parent_col = ChatMessage::TABLE.column_index("parentId").unwrap_or_default();
+    for key in ids {
+        let message_id: i64 = key.parse().map_err(|_| inconsistent(id, format!("message key {key:?}")))?;
+        let Some(obj) = map_at(doc, &messages, key)? else {
+            t.w.delete_if_exists(ChatMessage::TABLE, message_id)?;
+            continue;
+        };
+        let mut row = read_row(doc, &obj, &MESSAGE)?;
+        let table = ChatMessage::TABLE;
+        if int(table, &row, "id") != Some(message_id)
+            || int(table, &row, "chatId") != Some(chat)
+            || DocId::bucket_of(message_id) != bucket
+        {
+            return Err(inconsistent(id, format!("message {key} does not belong in this bucket")));
+        }
+        let mut missing_parent = None;
+        if let Some(parent) = row[parent_col].as_i64() {
+            if t.w.get_row(table, parent)?.is_none() {
+                row[parent_col] = Value::Null;
+                missing_parent = Some(parent);
+            }
+        }
+        let is_new = t.w.get_row(table, message_id)?.is_none();
+        t.w.put_row(table, row)?;
+        if let Some(parent) = missing_parent {
+            t.w.transaction()
+                .prepare_cached("INSERT OR REPLACE INTO reply_parent (messageId, parentId) VALUES (?1, ?2)")?
+                .execute(params![message_id, parent])?;
+        }
+        if is_new {
+            // Replies that arrived before this message get their parent back.
+            let conn = t.w.transaction();
+            conn.prepare_cached(
+                "UPDATE chat_message SET parentId = ?1 WHERE id IN (SELECT messageId FROM reply_parent WHERE parentId = ?1)",
+            )?
+            .execute([message_id])?;
+            conn.prepare_cached("DELETE FROM reply_parent WHERE parentId = ?1")?.execute([message_id])?;
+        }
+    }
+    Ok(())
+}
+
+/// Every message id a bucket holds.
+pub(crate) fn all_messages(doc: &Automerge, id: &DocId) -> Result<BTreeSet<String>, CoreError> {
+    let messages = collection(doc, id, "messages")?;
+    Ok(doc.keys(&messages).collect())
+}

@@ -1,0 +1,120 @@
+//! Documents in SQLite, and the cache of loaded ones.
+//!
+//! A document is its snapshot (`doc.snapshot`, a compacted `save()`, NULL
+//! until the first compaction) plus the changes stored since
+//! (`doc_change`). Changes are written in the same transaction as the
+//! projection they produced. The change log grows about five times faster
+//! than a snapshot, so after [`COMPACT_AFTER`] changes the document is saved
+//! whole and its changes deleted. Reads never load documents: they read the
+//! projection. Writes load the document they need, and a bounded cache keeps
+//! the recently written ones.
+
+use std::collections::HashMap;
+
+use automerge::{ActorId, Automerge, Change, ChangeHash};
+use rusqlite::{params, OptionalExtension, Transaction};
+
+use crate::doc_id::DocId;
+use crate::error::CoreError;
+use crate::genesis::genesis;
+
+/// Changes kept beside the snapshot before it is rewritten.
+pub(crate) const COMPACT_AFTER: i64 = 256;
+/// Documents kept loaded; a bucket of messages is well under a megabyte.
+pub(crate) const CACHE_DOCS: usize = 64;
+
+/// Loads a stored document, or `None` if this device has never had it.
+pub(crate) fn load(tx: &rusqlite::Connection, id: &DocId, actor: &ActorId) -> Result<Option<Automerge>, CoreError> {
+    let key = id.to_string();
+    let snapshot: Option<Option<Vec<u8>>> =
+        tx.prepare_cached("SELECT snapshot FROM doc WHERE id = ?1")?.query_row([&key], |r| r.get(0)).optional()?;
+    let Some(snapshot) = snapshot else { return Ok(None) };
+    let mut doc = match snapshot {
+        Some(bytes) => Automerge::load(&bytes)?,
+        None => Automerge::new(),
+    };
+    let mut stmt = tx.prepare_cached("SELECT data FROM doc_change WHERE docId = ?1 ORDER BY seq")?;
+    let changes = stmt
+        .query_map([&key], |r| r.get::<_, Vec<u8>>(0))?
+        .map(|bytes| -> Result<Change, CoreError> {
+            Change::from_bytes(bytes?).map_err(|e| CoreError::Inconsistent { doc: key.clone(), reason: e.to_string() })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    doc.apply_changes(changes)?;
+    doc.set_actor(actor.clone());
+    Ok(Some(doc))
+}
+
+/// Stores a new document's row and its genesis change.
+pub(crate) fn create(tx: &Transaction<'_>, id: &DocId, actor: &ActorId) -> Result<Automerge, CoreError> {
+    let doc = genesis(id, actor)?;
+    tx.prepare_cached("INSERT INTO doc (id) VALUES (?1)")?.execute([id.to_string()])?;
+    persist(tx, id, &doc, &[])?;
+    Ok(doc)
+}
+
+/// Stores the changes `doc` has beyond `before`, compacting when the log is long.
+pub(crate) fn persist(
+    tx: &Transaction<'_>,
+    id: &DocId,
+    doc: &Automerge,
+    before: &[ChangeHash],
+) -> Result<usize, CoreError> {
+    let key = id.to_string();
+    let mut insert = tx.prepare_cached("INSERT OR IGNORE INTO doc_change (docId, hash, data) VALUES (?1, ?2, ?3)")?;
+    let mut added = 0;
+    for change in doc.get_changes(before) {
+        added += insert.execute(params![key, change.hash().to_string(), change.raw_bytes()])?;
+    }
+    let pending: i64 = tx
+        .prepare_cached("UPDATE doc SET pendingChanges = pendingChanges + ?2 WHERE id = ?1 RETURNING pendingChanges")?
+        .query_row(params![key, added as i64], |r| r.get(0))?;
+    if pending > COMPACT_AFTER {
+        compact(tx, &key, doc)?;
+    }
+    Ok(added)
+}
+
+fn compact(tx: &Transaction<'_>, key: &str, doc: &Automerge) -> Result<(), CoreError> {
+    tx.prepare_cached("UPDATE doc SET snapshot = ?2, pendingChanges = 0 WHERE id = ?1")?
+        .execute(params![key, doc.save()])?;
+    tx.prepare_cached("DELETE FROM doc_change WHERE docId = ?1")?.execute([key])?;
+    tracing::debug!(doc = key, "compacted document");
+    Ok(())
+}
+
+/// Every stored document id.
+pub(crate) fn all_ids(conn: &rusqlite::Connection) -> Result<Vec<DocId>, CoreError> {
+    let mut stmt = conn.prepare("SELECT id FROM doc ORDER BY id")?;
+    let ids = stmt.query_map([], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
+    ids.iter().map(|s| s.parse()).collect()
+}
+
+/// Recently used documents, at most [`CACHE_DOCS`]. A document is taken out
+/// while a write uses it and put back only after that write committed, so
+/// the cache never holds changes the database does not.
+#[derive(Default)]
+pub(crate) struct DocCache {
+    docs: HashMap<DocId, (Automerge, u64)>,
+    clock: u64,
+}
+
+impl DocCache {
+    pub fn take(&mut self, id: &DocId) -> Option<Automerge> {
+        self.docs.remove(id).map(|(doc, _)| doc)
+    }
+
+    pub fn put(&mut self, id: DocId, doc: Automerge) {
+        self.clock += 1;
+        if self.docs.len() >= CACHE_DOCS && !self.docs.contains_key(&id) {
+            if let Some(oldest) = self.docs.iter().min_by_key(|(_, (_, used))| *used).map(|(k, _)| *k) {
+                self.docs.remove(&oldest);
+            }
+        }
+        self.docs.insert(id, (doc, self.clock));
+    }
+
+    pub fn clear(&mut self) {
+        self.docs.clear();
+    }
+}

@@ -1,0 +1,143 @@
+//! An entity as an Automerge map: one key per catalogue column.
+//!
+//! Scalars are plain values; text the model lets people edit (message text,
+//! names, descriptions, notes) is Automerge text, edited with a character
+//! diff so concurrent edits both survive. Counters (a message's versionIndex)
+//! add up across devices. Reading turns the map back into a row in catalogue
+//! column order, so projection is one function for every table.
+
+use automerge::transaction::Transactable;
+use automerge::{ObjId, ObjType, ReadDoc, ScalarValue, Value as AmValue};
+use vrooli_model::{TableDef, Value};
+
+use crate::error::CoreError;
+
+/// How a document keeps one column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Scalar,
+    Text,
+    Counter,
+}
+
+/// The layout of one table's entities: which columns are text or counters,
+/// and which are derived at projection (never stored in the document).
+pub(crate) struct Layout {
+    pub table: &'static TableDef,
+    pub text: &'static [&'static str],
+    pub counters: &'static [&'static str],
+    pub derived: &'static [&'static str],
+}
+
+impl Layout {
+    fn kind(&self, column: &str) -> Kind {
+        if self.text.contains(&column) {
+            Kind::Text
+        } else if self.counters.contains(&column) {
+            Kind::Counter
+        } else {
+            Kind::Scalar
+        }
+    }
+}
+
+pub(crate) fn map_at<D: ReadDoc>(doc: &D, parent: &ObjId, key: &str) -> Result<Option<ObjId>, CoreError> {
+    Ok(match doc.get(parent, key)? {
+        Some((AmValue::Object(ObjType::Map), id)) => Some(id),
+        _ => None,
+    })
+}
+
+fn to_value<D: ReadDoc>(doc: &D, value: AmValue<'_>, id: &ObjId) -> Result<Value, CoreError> {
+    Ok(match value {
+        AmValue::Object(ObjType::Text) => Value::Text(doc.text(id)?),
+        AmValue::Object(_) => Value::Null,
+        AmValue::Scalar(s) => match s.as_ref() {
+            ScalarValue::Int(i) | ScalarValue::Timestamp(i) => Value::Integer(*i),
+            ScalarValue::Uint(u) => Value::Integer(i64::try_from(*u).unwrap_or(i64::MAX)),
+            ScalarValue::Counter(c) => Value::Integer(i64::from(c)),
+            ScalarValue::F64(f) => Value::Real(*f),
+            ScalarValue::Boolean(b) => Value::Integer(i64::from(*b)),
+            ScalarValue::Str(s) => Value::Text(s.to_string()),
+            ScalarValue::Bytes(b) => Value::Blob(b.clone()),
+            ScalarValue::Null | ScalarValue::Unknown { .. } => Value::Null,
+        },
+    })
+}
+
+/// The entity at `obj` as a row; derived and missing columns are NULL.
+pub(crate) fn read_row<D: ReadDoc>(doc: &D, obj: &ObjId, layout: &Layout) -> Result<Vec<Value>, CoreError> {
+    let mut row = Vec::with_capacity(layout.table.columns.len());
+    for column in layout.table.columns {
+        if layout.derived.contains(&column.name) {
+            row.push(Value::Null);
+            continue;
+        }
+        row.push(match doc.get(obj, column.name)? {
+            Some((value, id)) => to_value(doc, value, &id)?,
+            None => Value::Null,
+        });
+    }
+    Ok(row)
+}
+
+fn scalar(value: &Value) -> ScalarValue {
+    match value {
+        Value::Null => ScalarValue::Null,
+        Value::Integer(i) => ScalarValue::Int(*i),
+        Value::Real(f) => ScalarValue::F64(*f),
+        Value::Text(s) => ScalarValue::Str(s.as_str().into()),
+        Value::Blob(b) => ScalarValue::Bytes(b.clone()),
+    }
+}
+
+/// Writes `values` into the entity at `obj`, touching only what differs from
+/// what the document holds: fewer operations, fewer needless conflicts.
+pub(crate) fn write_row<T: Transactable + ReadDoc>(
+    tx: &mut T,
+    obj: &ObjId,
+    layout: &Layout,
+    values: &[Value],
+) -> Result<(), CoreError> {
+    for (column, value) in layout.table.columns.iter().zip(values) {
+        if layout.derived.contains(&column.name) {
+            continue;
+        }
+        let current = tx.get(obj, column.name)?;
+        match layout.kind(column.name) {
+            Kind::Text => match (value, current) {
+                (Value::Text(text), Some((AmValue::Object(ObjType::Text), id))) => tx.update_text(&id, text)?,
+                (Value::Text(text), _) => {
+                    let id = tx.put_object(obj, column.name, ObjType::Text)?;
+                    tx.update_text(&id, text)?;
+                }
+                (_, Some(_)) => tx.delete(obj, column.name)?,
+                (_, None) => {}
+            },
+            Kind::Counter => {
+                let target = value.as_i64().unwrap_or_default();
+                match current {
+                    Some((AmValue::Scalar(s), _)) => {
+                        if let ScalarValue::Counter(c) = s.as_ref() {
+                            let delta = target - i64::from(c);
+                            if delta != 0 {
+                                tx.increment(obj, column.name, delta)?;
+                            }
+                        } else {
+                            tx.put(obj, column.name, ScalarValue::counter(target))?;
+                        }
+                    }
+                    _ => tx.put(obj, column.name, ScalarValue::counter(target))?,
+                }
+            }
+            Kind::Scalar => {
+                let new = scalar(value);
+                let same = matches!(&current, Some((AmValue::Scalar(s), _)) if s.as_ref() == &new);
+                if !same {
+                    tx.put(obj, column.name, new)?;
+                }
+            }
+        }
+    }
+    Ok(())
+}

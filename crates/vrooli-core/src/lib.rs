@@ -1,0 +1,38 @@
+//! Chats, resources and runs as Automerge documents.
+//!
+//! Every aggregate lives in documents that any device edits offline; its rows
+//! in the store are a projection of them. A write validates, applies one
+//! Automerge change with this device's actor, stores the change and updates
+//! exactly the affected rows — all in one SQLite transaction
+//! ([`Workspace`]). Remote changes (bundles now, the sync server later) merge
+//! into the documents and re-project what their patches touched.
+//!
+//! - [`doc_id`]: which document holds what (a chat's messages go to hourly
+//!   buckets named by the message's own id);
+//! - `genesis`: the identical first change every device makes;
+//! - `doc_store`: documents in SQLite (changes, compacted snapshots) and a
+//!   bounded cache;
+//! - `fields`: entity ↔ Automerge map, column by column;
+//! - `chat`, `resource`, `run`: the aggregates' operations and projections;
+//! - [`bundle`], `history`, `export`, `doctor`.
+
+pub mod bundle;
+mod chat;
+pub mod doc_id;
+mod doc_store;
+mod doctor;
+mod error;
+mod export;
+mod fields;
+mod genesis;
+mod history;
+mod merge;
+mod workspace;
+
+pub use doc_id::DocId;
+pub use doctor::DoctorReport;
+pub use error::CoreError;
+pub use export::AGGREGATE_TABLES;
+pub use history::ChangeInfo;
+pub use merge::MergeReport;
+pub use workspace::Workspace;

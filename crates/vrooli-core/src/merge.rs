@@ -1,0 +1,64 @@
+//! Merging documents from elsewhere (a bundle file now, the sync server
+//! later) and re-projecting what changed, all in one transaction.
+
+use crate::chat;
+use crate::doc_id::DocId;
+use crate::error::CoreError;
+use crate::workspace::{Tx, Workspace};
+
+/// What a merge did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MergeReport {
+    /// Documents offered.
+    pub documents: usize,
+    /// Documents that gained changes.
+    pub changed: usize,
+}
+
+impl Workspace {
+    /// Merges each document's data (a `save()` or changes). All of it lands,
+    /// or — on any invalid or inconsistent document — none of it.
+    pub fn merge(&mut self, mut docs: Vec<(DocId, Vec<u8>)>) -> Result<MergeReport, CoreError> {
+        // Headers first, so messages and runs find the rows they point at.
+        docs.sort_by_key(|(id, _)| (id.merge_rank(), *id));
+        self.transact(|t| {
+            let mut report = MergeReport { documents: docs.len(), changed: 0 };
+            for (id, data) in &docs {
+                if merge_one(t, id, data)? {
+                    report.changed += 1;
+                }
+            }
+            Ok(report)
+        })
+    }
+}
+
+fn merge_one(t: &mut Tx<'_, '_>, id: &DocId, data: &[u8]) -> Result<bool, CoreError> {
+    let mut doc =
+        t.take_doc(id, true)?.ok_or_else(|| CoreError::NotFound { entity: "document", id: id.to_string() })?;
+    let Some(patches) = t.merge(id, &mut doc, data)? else {
+        t.put_doc(*id, doc)?;
+        return Ok(false);
+    };
+    match id {
+        DocId::Chat(chat) => chat::project_header(t, id, &doc, *chat)?,
+        DocId::Messages { .. } => chat::project_messages(t, id, &doc, &chat::touched_messages(&patches))?,
+        DocId::Resource(_) | DocId::Run(_) => {
+            return Err(CoreError::Inconsistent {
+                doc: id.to_string(),
+                reason: "resources and runs are not documents yet".into(),
+            })
+        }
+    }
+    t.put_doc(*id, doc)?;
+    Ok(true)
+}
+
+/// Re-projects a whole document, as `doctor` and tests compare against.
+pub(crate) fn project_all(t: &mut Tx<'_, '_>, id: &DocId, doc: &automerge::Automerge) -> Result<(), CoreError> {
+    match id {
+        DocId::Chat(chat) => chat::project_header(t, id, doc, *chat),
+        DocId::Messages { .. } => chat::project_messages(t, id, doc, &chat::all_messages(doc, id)?),
+        DocId::Resource(_) | DocId::Run(_) => Ok(()),
+    }
+}

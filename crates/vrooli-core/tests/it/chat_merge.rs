@@ -1,0 +1,157 @@
+//! Each merge rule of chats, as a named, deterministic test.
+
+use vrooli_model::entities::{ChatMessage, ChatTranslation};
+use vrooli_store::ListQuery;
+
+use crate::support::*;
+
+fn shared_chat() -> (Device, Device, i64) {
+    let mut a = device();
+    let mut b = device();
+    let chat = a.ws.create_chat("Plans", "en").unwrap();
+    send(&a, &mut b);
+    (a, b, chat.id)
+}
+
+#[test]
+fn two_devices_posting_into_the_same_new_bucket_both_keep_their_messages() {
+    let (mut a, mut b, chat) = shared_chat();
+    let ma = a.ws.post_message(chat, "from a", "en", None).unwrap();
+    let mb = b.ws.post_message(chat, "from b", "en", None).unwrap();
+    sync(&mut a, &mut b);
+    for d in [&a, &b] {
+        assert_eq!(message_text(d, ma.id).as_deref(), Some("from a"));
+        assert_eq!(message_text(d, mb.id).as_deref(), Some("from b"));
+    }
+    assert_converged(&a, &b);
+}
+
+#[test]
+fn concurrent_edits_of_one_message_both_survive() {
+    let (mut a, mut b, chat) = shared_chat();
+    let m = a.ws.post_message(chat, "hello world", "en", None).unwrap();
+    sync(&mut a, &mut b);
+    a.ws.edit_message(m.id, "alpha hello world").unwrap();
+    b.ws.edit_message(m.id, "hello world beta").unwrap();
+    sync(&mut a, &mut b);
+    assert_eq!(message_text(&a, m.id).as_deref(), Some("alpha hello world beta"));
+    let merged = a.ws.store().get::<ChatMessage>(m.id).unwrap().unwrap();
+    assert_eq!(merged.version_index, 2, "both edits count");
+    assert_converged(&a, &b);
+}
+
+#[test]
+fn concurrent_translations_in_one_language_make_one_row() {
+    let (mut a, mut b, chat) = shared_chat();
+    a.ws.set_chat_translation(chat, "de", "Pläne", None).unwrap();
+    b.ws.set_chat_translation(chat, "de", "Planung", Some("b")).unwrap();
+    sync(&mut a, &mut b);
+    let rows =
+        a.ws.store()
+            .list::<ChatTranslation>(&ListQuery::default().filter("language", vrooli_model::Value::Text("de".into())))
+            .unwrap();
+    assert_eq!(rows.items.len(), 1);
+    assert_converged(&a, &b);
+}
+
+#[test]
+fn delete_wins_over_a_concurrent_edit_and_replies_stay() {
+    let (mut a, mut b, chat) = shared_chat();
+    let parent = a.ws.post_message(chat, "parent", "en", None).unwrap();
+    let reply = a.ws.post_message(chat, "reply", "en", Some(parent.id)).unwrap();
+    sync(&mut a, &mut b);
+    a.ws.delete_message(parent.id).unwrap();
+    b.ws.edit_message(parent.id, "parent, edited").unwrap();
+    sync(&mut a, &mut b);
+    for d in [&a, &b] {
+        assert_eq!(message_text(d, parent.id), None, "deleted everywhere");
+        let r = d.ws.store().get::<ChatMessage>(reply.id).unwrap().unwrap();
+        assert_eq!(r.parent_id, None, "the reply stays, without its parent");
+    }
+    assert_converged(&a, &b);
+}
+
+#[test]
+fn a_reply_that_arrives_before_its_parent_gets_it_back() {
+    let clock = TestClock::at(1_750_000_000_000_000);
+    let mut a = device_at(&clock);
+    let mut b = device_at(&clock);
+    let chat = a.ws.create_chat("Plans", "en").unwrap().id;
+    send(&a, &mut b);
+    let parent = a.ws.post_message(chat, "parent", "en", None).unwrap();
+    clock.advance(2 * 3_600_000_000); // two hours on: the reply lands in another bucket
+    let reply = a.ws.post_message(chat, "reply", "en", Some(parent.id)).unwrap();
+    let reply_doc = vrooli_core::DocId::messages_of(chat, reply.id);
+    assert_ne!(reply_doc, vrooli_core::DocId::messages_of(chat, parent.id));
+
+    b.ws.import_bundle(&a.ws.export_bundle(Some(reply_doc)).unwrap()).unwrap();
+    let early = b.ws.store().get::<ChatMessage>(reply.id).unwrap().unwrap();
+    assert_eq!(early.parent_id, None, "no parent row yet");
+    send(&a, &mut b);
+    let late = b.ws.store().get::<ChatMessage>(reply.id).unwrap().unwrap();
+    assert_eq!(late.parent_id, Some(parent.id), "the parent is back once it arrived");
+    assert_converged(&a, &b);
+}
+
+#[test]
+fn importing_a_bundle_twice_changes_nothing() {
+    let (mut a, mut b, chat) = shared_chat();
+    a.ws.post_message(chat, "once", "en", None).unwrap();
+    let bundle = a.ws.export_bundle(None).unwrap();
+    let first = b.ws.import_bundle(&bundle).unwrap();
+    assert!(first.changed >= 1);
+    let export = b.ws.export_json().unwrap();
+    let again = b.ws.import_bundle(&bundle).unwrap();
+    assert_eq!(again.changed, 0);
+    assert_eq!(b.ws.export_json().unwrap(), export);
+}
+
+#[test]
+fn a_damaged_bundle_is_refused_and_changes_nothing() {
+    let (mut a, mut b, chat) = shared_chat();
+    a.ws.post_message(chat, "payload", "en", None).unwrap();
+    let bundle = a.ws.export_bundle(None).unwrap();
+    let before = b.ws.export_json().unwrap();
+    let mut corrupted = bundle.clone();
+    let middle = corrupted.len() / 2;
+    corrupted[middle] ^= 0x55;
+    assert_eq!(b.ws.import_bundle(&corrupted).unwrap_err().code(), "corrupt_bundle");
+    assert_eq!(b.ws.import_bundle(&bundle[..bundle.len() - 10]).unwrap_err().code(), "corrupt_bundle");
+    assert_eq!(b.ws.import_bundle(b"not a bundle at all").unwrap_err().code(), "not_a_bundle");
+    assert_eq!(b.ws.export_json().unwrap(), before);
+}
+
+#[test]
+fn doctor_finds_nothing_after_edits_and_merges() {
+    let (mut a, mut b, chat) = shared_chat();
+    let m = a.ws.post_message(chat, "x", "en", None).unwrap();
+    b.ws.post_message(chat, "y", "en", None).unwrap();
+    sync(&mut a, &mut b);
+    a.ws.edit_message(m.id, "xx").unwrap();
+    let report = a.ws.doctor().unwrap();
+    assert!(report.documents >= 2);
+    assert!(report.differences.is_empty(), "{:?}", report.differences);
+    // A row changed behind the documents' back is reported.
+    a.ws.store().connection().execute("UPDATE chat_message SET text = 'tampered' WHERE id = ?1", [m.id]).unwrap();
+    let report = a.ws.doctor().unwrap();
+    assert_eq!(report.differences.len(), 1, "{:?}", report.differences);
+    assert!(report.differences[0].starts_with("chat_message"));
+}
+
+#[test]
+fn history_lists_changes_and_time_travel_shows_the_past() {
+    let (mut a, _b, chat) = shared_chat();
+    let m = a.ws.post_message(chat, "first", "en", None).unwrap();
+    let doc = vrooli_core::DocId::messages_of(chat, m.id);
+    let heads = a.ws.heads(&doc).unwrap().join(",");
+    a.ws.edit_message(m.id, "second").unwrap();
+    let history = a.ws.history(&doc).unwrap();
+    let messages: Vec<&str> = history.iter().map(|c| c.message.as_str()).collect();
+    assert_eq!(messages, ["genesis", &format!("post message {}", m.id), &format!("edit message {}", m.id)]);
+    assert_eq!(history[1].device, a.ws.device_id());
+    let past = a.ws.show_document(&doc, Some(&heads)).unwrap();
+    assert_eq!(past["messages"][m.id.to_string()]["text"], "first");
+    let now = a.ws.show_document(&doc, None).unwrap();
+    assert_eq!(now["messages"][m.id.to_string()]["text"], "second");
+    assert_eq!(a.ws.show_document(&doc, Some("zz")).unwrap_err().code(), "invalid_heads");
+}
