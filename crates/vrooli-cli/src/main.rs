@@ -1,6 +1,8 @@
 //! `vrooli`: scripting and tests over the same store the desktop app uses.
 //!
 //! Exit codes: 0 ok, 1 the command failed (one line on stderr), 2 bad usage.
+//! Each area's verbs live in `commands/<area>.rs` (arguments and the call into
+//! `vrooli-core` or the store) and `output/<area>.rs` (what is printed).
 
 mod commands;
 mod output;
@@ -9,6 +11,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use vrooli_core::DocId;
+
+use commands::Context;
 
 #[derive(Parser)]
 #[command(name = "vrooli", version, about = "The Vrooli workspace from the command line")]
@@ -17,7 +22,7 @@ struct Cli {
     #[arg(long, global = true, env = "VROOLI_DATA_DIR", value_name = "DIR")]
     data_dir: Option<PathBuf>,
 
-    /// Machine-readable JSON on stdout.
+    /// Machine-readable JSON on stdout (ids as strings).
     #[arg(long, global = true)]
     json: bool,
 
@@ -43,15 +48,48 @@ enum Command {
         #[arg(long, default_value_t = 20)]
         limit: u32,
     },
+    /// Chats and their messages.
+    #[command(subcommand)]
+    Chat(commands::chat::ChatCommand),
+    /// Every chat, resource and run row as canonical JSON (byte-identical on converged devices).
+    Export,
+    /// The changes of one document (ids like chat:ID, messages:CHAT:BUCKET, resource:ID, run:ID;
+    /// `chat show`, `resource show` and `run show` print them).
+    History {
+        /// The document, e.g. chat:123.
+        #[arg(value_parser = commands::doc_id)]
+        doc: DocId,
+    },
+    /// One document as JSON, now or as it was at some heads.
+    Show {
+        /// The document, e.g. chat:123.
+        #[arg(value_parser = commands::doc_id)]
+        doc: DocId,
+        /// Comma-separated change hashes (from `vrooli history`): show the document as it was then.
+        #[arg(long, value_name = "HEADS")]
+        at: Option<String>,
+    },
+    /// Offline exchange of documents by file.
+    #[command(subcommand)]
+    Bundle(commands::bundle::BundleCommand),
+    /// Re-project every document and compare with the stored rows; exit 1 on any difference.
+    Doctor,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing(cli.verbose);
+    let ctx = Context { data_dir: cli.data_dir, json: cli.json };
     let result = match &cli.command {
-        Command::Init => commands::init(cli.data_dir.clone(), cli.json),
-        Command::Stats => commands::stats(cli.data_dir.clone(), cli.json),
-        Command::Search { query, limit } => commands::search(cli.data_dir.clone(), query, *limit, cli.json),
+        Command::Init => commands::store::init(&ctx),
+        Command::Stats => commands::store::stats(&ctx),
+        Command::Search { query, limit } => commands::store::search(&ctx, query, *limit),
+        Command::Chat(command) => commands::chat::run(&ctx, command),
+        Command::Export => commands::docs::export(&ctx),
+        Command::History { doc } => commands::docs::history(&ctx, doc),
+        Command::Show { doc, at } => commands::docs::show(&ctx, doc, at.as_deref()),
+        Command::Bundle(command) => commands::bundle::run(&ctx, command),
+        Command::Doctor => commands::docs::doctor(&ctx),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

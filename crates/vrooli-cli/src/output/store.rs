@@ -1,35 +1,9 @@
-//! What the CLI prints: transport types at the edge, as JSON (`--json`) or text.
-//! Ids are strings in JSON, so 64-bit values survive JavaScript readers.
+//! What `init`, `stats` and `search` print.
 
 use std::fmt::{self, Display};
 
 use serde::Serialize;
-use vrooli_store::{SearchHit, StoreError, TableCount};
-
-#[derive(Debug, thiserror::Error)]
-pub enum CliError {
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error("writing output failed: {0}")]
-    Output(#[from] serde_json::Error),
-}
-
-impl CliError {
-    /// The error on one line, whatever it wraps.
-    pub fn one_line(&self) -> String {
-        self.to_string().replace('\n', " ")
-    }
-}
-
-/// Prints `value` as pretty JSON or as its text form.
-pub fn print<T: Serialize + Display>(json: bool, value: &T) -> Result<(), CliError> {
-    if json {
-        println!("{}", serde_json::to_string_pretty(value)?);
-    } else {
-        print!("{value}");
-    }
-    Ok(())
-}
+use vrooli_store::{SearchHit, TableCount};
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]

@@ -1,0 +1,90 @@
+//! `vrooli chat …`: create, post, edit, delete-message (documents, through
+//! the workspace); show and list (the projection, through the store).
+
+use clap::Subcommand;
+use vrooli_model::entities::{Chat, ChatMessage, ChatTranslation};
+use vrooli_store::{Order, Value};
+
+use super::{all, found, newest, Context};
+use crate::output::chat::{ChatCreated, ChatList, ChatSummary, ChatView, Message, MessageDeleted};
+use crate::output::{self, CliError};
+
+#[derive(Subcommand)]
+pub enum ChatCommand {
+    /// Create a chat named NAME.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// The name's language (2–3 lowercase letters).
+        #[arg(long, default_value = "en")]
+        language: String,
+    },
+    /// Post a message to a chat.
+    Post {
+        chat_id: i64,
+        #[arg(long)]
+        text: String,
+        /// The message this one replies to (of the same chat).
+        #[arg(long, value_name = "MESSAGE_ID")]
+        reply_to: Option<i64>,
+        #[arg(long, default_value = "en")]
+        language: String,
+    },
+    /// Replace a message's text (its versionIndex counts the edit).
+    Edit {
+        message_id: i64,
+        #[arg(long)]
+        text: String,
+    },
+    /// Delete a message; its replies stay.
+    DeleteMessage { message_id: i64 },
+    /// A chat: its names, document ids and messages as a thread.
+    Show { chat_id: i64 },
+    /// Chats, most recently active first.
+    List,
+}
+
+pub fn run(ctx: &Context, command: &ChatCommand) -> Result<(), CliError> {
+    match command {
+        ChatCommand::Create { name, language } => {
+            let chat = ctx.workspace()?.create_chat(name, language)?;
+            output::print(ctx.json, &ChatCreated::new(&chat, name, language))
+        }
+        ChatCommand::Post { chat_id, text, reply_to, language } => {
+            let message = ctx.workspace()?.post_message(*chat_id, text, language, *reply_to)?;
+            output::print(ctx.json, &Message::new(message, 0))
+        }
+        ChatCommand::Edit { message_id, text } => {
+            let message = ctx.workspace()?.edit_message(*message_id, text)?;
+            output::print(ctx.json, &Message::new(message, 0))
+        }
+        ChatCommand::DeleteMessage { message_id } => {
+            ctx.workspace()?.delete_message(*message_id)?;
+            output::print(ctx.json, &MessageDeleted { id: message_id.to_string(), deleted: true })
+        }
+        ChatCommand::Show { chat_id } => show(ctx, *chat_id),
+        ChatCommand::List => list(ctx),
+    }
+}
+
+fn show(ctx: &Context, chat_id: i64) -> Result<(), CliError> {
+    let store = ctx.store()?;
+    let chat = found(store.get::<Chat>(chat_id)?, "chat", chat_id)?;
+    let by_chat = [("chatId", Value::Integer(chat_id))];
+    let names = all::<ChatTranslation>(&store, &by_chat, Order::OldestFirst)?;
+    let messages = all::<ChatMessage>(&store, &by_chat, Order::OldestFirst)?;
+    output::print(ctx.json, &ChatView::new(chat, names, messages))
+}
+
+fn list(ctx: &Context) -> Result<(), CliError> {
+    let store = ctx.store()?;
+    let mut chats = Vec::new();
+    for chat in all::<Chat>(&store, &[], Order::NewestFirst)? {
+        let by_chat = [("chatId", Value::Integer(chat.id))];
+        let names = all::<ChatTranslation>(&store, &by_chat, Order::OldestFirst)?;
+        // The (chatId, createdAt) index serves this without reading the chat's messages.
+        let newest = newest::<ChatMessage>(&store, &by_chat)?.map(|m| m.created_at);
+        chats.push(ChatSummary::new(&chat, names, newest));
+    }
+    output::print(ctx.json, &ChatList::new(chats))
+}
