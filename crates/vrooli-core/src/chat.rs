@@ -16,15 +16,14 @@
 use std::collections::{BTreeSet, HashSet};
 
 use automerge::transaction::Transactable;
-use automerge::{Automerge, ObjType, Patch, PatchAction, Prop, ReadDoc, ROOT};
+use automerge::{Automerge, ObjType, Patch, PatchAction, Prop, ReadDoc};
 use rusqlite::params;
 use vrooli_model::entities::{Chat, ChatInvite, ChatMessage, ChatParticipants, ChatTranslation};
-use vrooli_model::validate::validate_row;
-use vrooli_model::{Entity, Operation, PublicId, TableDef, Value};
+use vrooli_model::{Entity, Operation, PublicId, Value};
 
 use crate::doc_id::DocId;
 use crate::error::CoreError;
-use crate::fields::{map_at, read_row, write_row, Layout};
+use crate::fields::{collection, inconsistent, map_at, read_row, validate, write_row, Layout};
 use crate::workspace::{int, Tx, Workspace};
 
 static CHAT: Layout = Layout { table: Chat::TABLE, text: &[], counters: &[], derived: &[] };
@@ -38,18 +37,6 @@ static MESSAGE: Layout =
 /// The header's keyed collections: root key and layout.
 static HEADER_COLLECTIONS: [(&str, &Layout); 3] =
     [("translations", &TRANSLATION), ("participants", &PARTICIPANT), ("invites", &INVITE)];
-
-fn validate(table: &'static TableDef, values: &[Value], op: Operation) -> Result<(), CoreError> {
-    validate_row(table, values, op).map_err(|e| CoreError::Store(e.into()))
-}
-
-fn inconsistent(doc: &DocId, reason: impl Into<String>) -> CoreError {
-    CoreError::Inconsistent { doc: doc.to_string(), reason: reason.into() }
-}
-
-fn collection<D: ReadDoc>(doc: &D, id: &DocId, key: &str) -> Result<automerge::ObjId, CoreError> {
-    map_at(doc, &ROOT, key)?.ok_or_else(|| inconsistent(id, format!("no {key} map")))
-}
 
 impl Workspace {
     /// Creates a chat with its name in `language`.

@@ -5,7 +5,7 @@ use crate::doc_store;
 use crate::error::CoreError;
 use crate::export::{export, AGGREGATE_TABLES};
 use crate::genesis::genesis_actor;
-use crate::merge::project_all;
+use crate::merge::{project_all, project_woken};
 use crate::workspace::Workspace;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -30,6 +30,7 @@ impl Workspace {
                     .ok_or_else(|| CoreError::NotFound { entity: "document", id: id.to_string() })?;
                 project_all(t, id, &doc)?;
             }
+            project_woken(t)?;
             let after = export(t.w.transaction())?;
             let mut differences = Vec::new();
             for (table, stored) in &before {

@@ -7,10 +7,43 @@
 //! column order, so projection is one function for every table.
 
 use automerge::transaction::Transactable;
-use automerge::{ObjId, ObjType, ReadDoc, ScalarValue, Value as AmValue};
-use vrooli_model::{TableDef, Value};
+use automerge::{ObjId, ObjType, ReadDoc, ScalarValue, Value as AmValue, ROOT};
+use vrooli_model::validate::validate_row;
+use vrooli_model::{Entity, Operation, TableDef, Value};
 
+use crate::doc_id::DocId;
 use crate::error::CoreError;
+
+/// Checks a row against every rule of its table before anything is written.
+pub(crate) fn validate(table: &'static TableDef, values: &[Value], op: Operation) -> Result<(), CoreError> {
+    validate_row(table, values, op).map_err(|e| CoreError::Store(e.into()))
+}
+
+/// A refused write that breaks a rule the catalogue cannot state.
+pub(crate) fn invalid(entity: &'static str, field: &str, rule: &'static str, message: impl Into<String>) -> CoreError {
+    CoreError::Store(vrooli_model::ValidationError::single(entity, field, rule, message.into()).into())
+}
+
+pub(crate) fn inconsistent(doc: &DocId, reason: impl Into<String>) -> CoreError {
+    CoreError::Inconsistent { doc: doc.to_string(), reason: reason.into() }
+}
+
+/// One of the root maps every document of its kind has from genesis.
+pub(crate) fn collection<D: ReadDoc>(doc: &D, id: &DocId, key: &str) -> Result<ObjId, CoreError> {
+    map_at(doc, &ROOT, key)?.ok_or_else(|| inconsistent(id, format!("no {key} map")))
+}
+
+/// A row read from a document as its entity. Derived columns the caller has
+/// not filled yet read as 0 (false) so the row decodes; a row that does not
+/// decode means the document breaks the model.
+pub(crate) fn decode<E: Entity>(id: &DocId, layout: &Layout, mut row: Vec<Value>) -> Result<E, CoreError> {
+    for (column, value) in layout.table.columns.iter().zip(row.iter_mut()) {
+        if value.is_null() && !column.nullable && layout.derived.contains(&column.name) {
+            *value = Value::Integer(0);
+        }
+    }
+    E::from_values(row).map_err(|e| inconsistent(id, format!("a {} does not fit the model: {e}", layout.table.name)))
+}
 
 /// How a document keeps one column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

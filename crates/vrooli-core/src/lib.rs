@@ -13,7 +13,9 @@
 //! - `doc_store`: documents in SQLite (changes, compacted snapshots) and a
 //!   bounded cache;
 //! - `fields`: entity ↔ Automerge map, column by column;
-//! - `chat`, `resource`, `run`: the aggregates' operations and projections;
+//! - `chat`, `resource`, `run`: the aggregates' operations, merge rules and
+//!   projections; `refs`: their references to rows outside them (owners,
+//!   tags, other documents' rows not here yet);
 //! - [`bundle`], `history`, `export`, `doctor`.
 
 pub mod bundle;
@@ -27,6 +29,9 @@ mod fields;
 mod genesis;
 mod history;
 mod merge;
+mod refs;
+mod resource;
+mod run;
 mod workspace;
 
 pub use doc_id::DocId;

@@ -1,10 +1,11 @@
 //! Merging documents from elsewhere (a bundle file now, the sync server
 //! later) and re-projecting what changed, all in one transaction.
 
-use crate::chat;
 use crate::doc_id::DocId;
 use crate::error::CoreError;
+use crate::genesis::genesis_actor;
 use crate::workspace::{Tx, Workspace};
+use crate::{chat, doc_store, resource, run};
 
 /// What a merge did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -28,6 +29,7 @@ impl Workspace {
                     report.changed += 1;
                 }
             }
+            project_woken(t)?;
             Ok(report)
         })
     }
@@ -43,12 +45,8 @@ fn merge_one(t: &mut Tx<'_, '_>, id: &DocId, data: &[u8]) -> Result<bool, CoreEr
     match id {
         DocId::Chat(chat) => chat::project_header(t, id, &doc, *chat)?,
         DocId::Messages { .. } => chat::project_messages(t, id, &doc, &chat::touched_messages(&patches))?,
-        DocId::Resource(_) | DocId::Run(_) => {
-            return Err(CoreError::Inconsistent {
-                doc: id.to_string(),
-                reason: "resources and runs are not documents yet".into(),
-            })
-        }
+        DocId::Resource(resource) => resource::project(t, id, &doc, *resource)?,
+        DocId::Run(run) => run::project(t, id, &doc, *run)?,
     }
     t.put_doc(*id, doc)?;
     Ok(true)
@@ -59,6 +57,25 @@ pub(crate) fn project_all(t: &mut Tx<'_, '_>, id: &DocId, doc: &automerge::Autom
     match id {
         DocId::Chat(chat) => chat::project_header(t, id, doc, *chat),
         DocId::Messages { .. } => chat::project_messages(t, id, doc, &chat::all_messages(doc, id)?),
-        DocId::Resource(_) | DocId::Run(_) => Ok(()),
+        DocId::Resource(resource) => resource::project(t, id, doc, *resource),
+        DocId::Run(run) => run::project(t, id, doc, *run),
+    }
+}
+
+/// Projects again the documents woken because a row they waited for arrived
+/// (see `refs`), until none is left. Each round only re-projects documents
+/// whose rows already exist but for the references now resolved, so it ends.
+pub(crate) fn project_woken(t: &mut Tx<'_, '_>) -> Result<(), CoreError> {
+    loop {
+        let woken = t.take_woken();
+        if woken.is_empty() {
+            return Ok(());
+        }
+        for id in woken {
+            // The database holds every change of this transaction so far.
+            if let Some(doc) = doc_store::load(t.w.transaction(), &id, &genesis_actor())? {
+                project_all(t, &id, &doc)?;
+            }
+        }
     }
 }

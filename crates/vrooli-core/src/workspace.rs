@@ -65,7 +65,14 @@ impl Workspace {
         let Workspace { store, cache, actor } = self;
         let mut finished = Vec::new();
         let result = store.write(|w| -> Result<T, CoreError> {
-            let mut tx = Tx { w, cache: &mut *cache, actor: &*actor, taken: HashMap::new(), finished: Vec::new() };
+            let mut tx = Tx {
+                w,
+                cache: &mut *cache,
+                actor: &*actor,
+                taken: HashMap::new(),
+                finished: Vec::new(),
+                woken: Vec::new(),
+            };
             let value = f(&mut tx)?;
             finished = std::mem::take(&mut tx.finished);
             Ok(value)
@@ -88,7 +95,14 @@ impl Workspace {
         let Workspace { store, cache, actor } = self;
         let mut scratch = DocCache::default();
         let result = store.rehearse(|w| -> Result<T, CoreError> {
-            let mut tx = Tx { w, cache: &mut scratch, actor: &*actor, taken: HashMap::new(), finished: Vec::new() };
+            let mut tx = Tx {
+                w,
+                cache: &mut scratch,
+                actor: &*actor,
+                taken: HashMap::new(),
+                finished: Vec::new(),
+                woken: Vec::new(),
+            };
             f(&mut tx)
         });
         cache.clear();
@@ -103,6 +117,8 @@ pub(crate) struct Tx<'w, 'a> {
     actor: &'w ActorId,
     taken: HashMap<DocId, Vec<ChangeHash>>,
     finished: Vec<(DocId, Automerge)>,
+    /// Documents to project again: a row they were waiting for arrived.
+    woken: Vec<DocId>,
 }
 
 impl Tx<'_, '_> {
@@ -172,6 +188,18 @@ impl Tx<'_, '_> {
         doc.transact_with(|_| CommitOptions::default().with_message(message).with_time(time), f)
             .map(|success| success.result)
             .map_err(|failure| failure.error)
+    }
+
+    /// Queues `id` to be projected again before the transaction ends.
+    pub fn wake(&mut self, id: DocId) {
+        if !self.woken.contains(&id) {
+            self.woken.push(id);
+        }
+    }
+
+    /// The documents woken since the last call.
+    pub fn take_woken(&mut self) -> Vec<DocId> {
+        std::mem::take(&mut self.woken)
     }
 
     /// Ids of the rows of `table` whose `column` is `value`.

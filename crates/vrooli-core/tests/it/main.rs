@@ -7,3 +7,5 @@
 mod support;
 
 mod chat_merge;
+mod resource_merge;
+mod run_merge;
