@@ -51,6 +51,12 @@ enum Command {
     /// Chats and their messages.
     #[command(subcommand)]
     Chat(commands::chat::ChatCommand),
+    /// Resources and their versions.
+    #[command(subcommand)]
+    Resource(commands::resource::ResourceCommand),
+    /// Runs, their steps, inputs/outputs and status.
+    #[command(subcommand)]
+    Run(commands::run::RunCommand),
     /// Every chat, resource and run row as canonical JSON (byte-identical on converged devices).
     Export,
     /// The changes of one document (ids like chat:ID, messages:CHAT:BUCKET, resource:ID, run:ID;
@@ -85,6 +91,8 @@ fn main() -> ExitCode {
         Command::Stats => commands::store::stats(&ctx),
         Command::Search { query, limit } => commands::store::search(&ctx, query, *limit),
         Command::Chat(command) => commands::chat::run(&ctx, command),
+        Command::Resource(command) => commands::resource::run(&ctx, command),
+        Command::Run(command) => commands::run::run(&ctx, command),
         Command::Export => commands::docs::export(&ctx),
         Command::History { doc } => commands::docs::history(&ctx, doc),
         Command::Show { doc, at } => commands::docs::show(&ctx, doc, at.as_deref()),

@@ -7,6 +7,8 @@
 pub mod bundle;
 pub mod chat;
 pub mod docs;
+pub mod resource;
+pub mod run;
 pub mod store;
 
 use std::path::PathBuf;

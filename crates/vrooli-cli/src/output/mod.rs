@@ -4,6 +4,8 @@
 
 pub mod chat;
 pub mod docs;
+pub mod resource;
+pub mod run;
 pub mod store;
 
 use std::fmt::Display;

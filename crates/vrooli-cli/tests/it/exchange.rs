@@ -20,11 +20,15 @@ fn two_devices_converge_through_bundles() {
     let files = tempfile::tempdir().unwrap();
     let (a, b) = (Device::new(), Device::new());
 
-    // A starts a chat and hands it to B.
+    // A starts a chat, a resource and a run, and hands them to B.
     let chat = a.id(&["chat", "create", "--name", "Plans"]);
     let agenda = a.id(&["chat", "post", &chat, "--text", "Draft agenda"]);
+    let tea = a.run(&["resource", "create", "--type", "Routine", "--name", "Make tea"]);
+    let (tea, first_version) =
+        (tea["id"].as_str().unwrap().to_string(), tea["version"]["id"].as_str().unwrap().to_string());
+    let shared_run = a.id(&["run", "create", "--name", "Shared brew", "--version", &first_version]);
     let (_, changed) = b.import(&a.bundle(files.path(), "start.bundle"));
-    assert_eq!(changed, 2, "the chat header and one message bucket");
+    assert_eq!(changed, 4, "the chat header, one message bucket, the resource and the run");
 
     // Offline on both sides.
     a.run(&["chat", "edit", &agenda, "--text", "Draft agenda, v2"]);
@@ -34,9 +38,22 @@ fn two_devices_converge_through_bundles() {
     let doomed = b.id(&["chat", "post", &chat, "--text", "typo"]);
     b.run(&["chat", "delete-message", &doomed]);
     let b_chat = b.id(&["chat", "create", "--name", "Équipe", "--language", "fr"]);
+    a.run(&["resource", "version", &tea, "--label", "1.1.0", "--complete", "--notes", "steep longer"]);
+    b.run(&["resource", "version", &tea, "--label", "2.0.0", "--private"]);
+    let b_note = b.id(&["resource", "create", "--type", "Note", "--name", "Cups"]);
+    for status in ["InProgress", "Completed"] {
+        a.run(&["run", "status", &shared_run, status]);
+    }
+    for status in ["InProgress", "Paused"] {
+        b.run(&["run", "status", &shared_run, status]);
+    }
+    b.run(&["run", "step", &shared_run, "--name", "Boil", "--node", "0b6f3c1e-3c59-4f3a-9d8e-1a2b3c4d5e6f"]);
+    let b_run = b.id(&["run", "create", "--name", "B's own", "--version", &first_version]);
+    b.run(&["run", "io", &b_run, "--node", "Boil", "--input", "water", "--data", "250"]);
+    b.run(&["run", "status", &b_run, "Cancelled"]);
 
     let (a_changed, b_changed) = exchange(&a, &b, files.path(), "1");
-    assert!(a_changed >= 2 && b_changed >= 1, "A gained {a_changed}, B gained {b_changed}");
+    assert!(a_changed >= 5 && b_changed >= 3, "A gained {a_changed}, B gained {b_changed}");
     let export = a.export();
     assert_eq!(export, b.export(), "the two devices' exports differ");
 
@@ -49,6 +66,19 @@ fn two_devices_converge_through_bundles() {
     assert!(!ids.contains(&doomed.as_str()));
     assert_eq!(show["messages"][0]["versionIndex"], 2, "two concurrent edits count twice");
     assert_eq!(a.run(&["chat", "show", &b_chat])["names"][0]["name"], "Équipe");
+    let resource = a.run(&["resource", "show", &tea]);
+    let labels: Vec<(&str, bool)> = resource["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| (v["label"].as_str().unwrap(), v["latest"].as_bool().unwrap()))
+        .collect();
+    assert_eq!(labels, [("1.0.0", false), ("1.1.0", false), ("2.0.0", true)]);
+    assert_eq!(a.run(&["resource", "list", "--type", "Note"])["resources"][0]["id"], b_note.as_str());
+    let run = a.run(&["run", "show", &shared_run]);
+    assert_eq!(run["status"], "Completed", "a terminal status beats a concurrent pause");
+    assert_eq!(run["steps"][0]["name"], "Boil");
+    assert_eq!(a.run(&["run", "show", &b_run])["status"], "Cancelled");
 
     // Everything again: nothing changes.
     assert_eq!(exchange(&a, &b, files.path(), "2"), (0, 0));

@@ -11,4 +11,6 @@ mod chat;
 mod crash;
 mod docs;
 mod exchange;
+mod resource;
+mod run;
 mod store;
