@@ -29,7 +29,7 @@ impl Workspace {
                     report.changed += 1;
                 }
             }
-            project_woken(t)?;
+            // `transact` projects the documents these merges woke.
             Ok(report)
         })
     }

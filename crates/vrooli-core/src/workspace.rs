@@ -74,6 +74,8 @@ impl Workspace {
                 woken: Vec::new(),
             };
             let value = f(&mut tx)?;
+            // Documents woken by rows this write brought are projected in it too.
+            crate::merge::project_woken(&mut tx)?;
             finished = std::mem::take(&mut tx.finished);
             Ok(value)
         });
