@@ -18,6 +18,7 @@ use crate::output::{self, CliError};
 pub enum BundleCommand {
     /// Write every document (or one) to FILE.
     Export {
+        /// Where to write it (replaced whole if it exists).
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
         /// Only this document (e.g. chat:123).
@@ -25,7 +26,10 @@ pub enum BundleCommand {
         doc: Option<DocId>,
     },
     /// Merge the documents of FILE; importing the same file again changes nothing.
-    Import { file: PathBuf },
+    Import {
+        /// A file written by `bundle export`.
+        file: PathBuf,
+    },
 }
 
 pub fn run(ctx: &Context, command: &BundleCommand) -> Result<(), CliError> {

@@ -21,6 +21,7 @@ pub enum ChatCommand {
     },
     /// Post a message to a chat.
     Post {
+        /// The chat (from `chat create` or `chat list`).
         chat_id: i64,
         #[arg(long)]
         text: String,
@@ -32,14 +33,21 @@ pub enum ChatCommand {
     },
     /// Replace a message's text (its versionIndex counts the edit).
     Edit {
+        /// The message (from `chat show`).
         message_id: i64,
         #[arg(long)]
         text: String,
     },
     /// Delete a message; its replies stay.
-    DeleteMessage { message_id: i64 },
+    DeleteMessage {
+        /// The message (from `chat show`).
+        message_id: i64,
+    },
     /// A chat: its names, document ids and messages as a thread.
-    Show { chat_id: i64 },
+    Show {
+        /// The chat (from `chat list`).
+        chat_id: i64,
+    },
     /// Chats, most recently active first.
     List,
 }

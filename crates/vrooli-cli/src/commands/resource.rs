@@ -24,6 +24,7 @@ pub enum ResourceCommand {
     },
     /// Add a version labelled X.Y.Z; it starts with the latest version's names.
     Version {
+        /// The resource (from `resource create` or `resource list`).
         resource_id: i64,
         #[arg(long, value_name = "X.Y.Z")]
         label: String,
@@ -38,7 +39,10 @@ pub enum ResourceCommand {
         notes: Option<String>,
     },
     /// A resource and its versions (label, index, complete, private, latest, notes, names).
-    Show { resource_id: i64 },
+    Show {
+        /// The resource (from `resource list`).
+        resource_id: i64,
+    },
     /// Resources, newest first.
     List {
         /// Only resources of this type.

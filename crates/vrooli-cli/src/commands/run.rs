@@ -22,6 +22,7 @@ pub enum RunCommand {
     },
     /// Record a step, at the next position.
     Step {
+        /// The run (from `run create` or `run list`).
         run_id: i64,
         #[arg(long)]
         name: String,
@@ -31,6 +32,7 @@ pub enum RunCommand {
     },
     /// Record an input or output of a node.
     Io {
+        /// The run (from `run create` or `run list`).
         run_id: i64,
         /// The node's name.
         #[arg(long, value_name = "NAME")]
@@ -44,12 +46,17 @@ pub enum RunCommand {
     },
     /// Move a run to another status (Scheduled, InProgress, Paused, Completed, Failed, Cancelled).
     Status {
+        /// The run (from `run create` or `run list`).
         run_id: i64,
+        /// The status to move to.
         #[arg(value_name = "TO_STATUS", value_parser = run_status)]
         to: RunStatus,
     },
     /// A run with its steps in order and its inputs/outputs.
-    Show { run_id: i64 },
+    Show {
+        /// The run (from `run list`).
+        run_id: i64,
+    },
     /// Runs, newest first.
     List {
         /// Only runs in this status.
