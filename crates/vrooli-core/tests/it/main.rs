@@ -7,5 +7,6 @@
 mod support;
 
 mod chat_merge;
+mod convergence;
 mod resource_merge;
 mod run_merge;
