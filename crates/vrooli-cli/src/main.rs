@@ -80,6 +80,11 @@ enum Command {
     Bundle(commands::bundle::BundleCommand),
     /// Re-project every document and compare with the stored rows; exit 1 on any difference.
     Doctor,
+    /// This device's account on a sync server.
+    #[command(subcommand)]
+    Account(commands::account::AccountCommand),
+    /// Exchange every document with the sync server once; exit 0 when everything is exchanged.
+    Sync,
 }
 
 fn main() -> ExitCode {
@@ -98,6 +103,8 @@ fn main() -> ExitCode {
         Command::Show { doc, at } => commands::docs::show(&ctx, doc, at.as_deref()),
         Command::Bundle(command) => commands::bundle::run(&ctx, command),
         Command::Doctor => commands::docs::doctor(&ctx),
+        Command::Account(command) => commands::account::run(&ctx, command),
+        Command::Sync => commands::account::sync(&ctx),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -32,6 +32,7 @@ mod merge;
 mod refs;
 mod resource;
 mod run;
+mod sync;
 mod workspace;
 
 pub use doc_id::DocId;

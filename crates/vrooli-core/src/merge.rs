@@ -42,14 +42,25 @@ fn merge_one(t: &mut Tx<'_, '_>, id: &DocId, data: &[u8]) -> Result<bool, CoreEr
         t.put_doc(*id, doc)?;
         return Ok(false);
     };
-    match id {
-        DocId::Chat(chat) => chat::project_header(t, id, &doc, *chat)?,
-        DocId::Messages { .. } => chat::project_messages(t, id, &doc, &chat::touched_messages(&patches))?,
-        DocId::Resource(resource) => resource::project(t, id, &doc, *resource)?,
-        DocId::Run(run) => run::project(t, id, &doc, *run)?,
-    }
+    project_patches(t, id, &doc, &patches)?;
     t.put_doc(*id, doc)?;
     Ok(true)
+}
+
+/// Re-projects what a merge's patches touched: the messages named in them
+/// for a bucket, the whole (small) aggregate otherwise.
+pub(crate) fn project_patches(
+    t: &mut Tx<'_, '_>,
+    id: &DocId,
+    doc: &automerge::Automerge,
+    patches: &[automerge::Patch],
+) -> Result<(), CoreError> {
+    match id {
+        DocId::Chat(chat) => chat::project_header(t, id, doc, *chat),
+        DocId::Messages { .. } => chat::project_messages(t, id, doc, &chat::touched_messages(patches)),
+        DocId::Resource(resource) => resource::project(t, id, doc, *resource),
+        DocId::Run(run) => run::project(t, id, doc, *run),
+    }
 }
 
 /// Re-projects a whole document, as `doctor` and tests compare against.

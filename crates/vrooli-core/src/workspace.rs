@@ -20,8 +20,8 @@ use crate::error::CoreError;
 
 pub struct Workspace {
     pub(crate) store: Store,
-    cache: DocCache,
-    actor: ActorId,
+    pub(crate) cache: DocCache,
+    pub(crate) actor: ActorId,
 }
 
 impl Workspace {
@@ -42,6 +42,11 @@ impl Workspace {
         let actor = ActorId::try_from(store.device_id())
             .map_err(|_| CoreError::Inconsistent { doc: "local_meta".into(), reason: "device id is not hex".into() })?;
         Ok(Workspace { store, cache: DocCache::default(), actor })
+    }
+
+    /// The store, for this device's local state (`Store::set_local`).
+    pub fn store_mut(&mut self) -> &mut Store {
+        &mut self.store
     }
 
     pub fn store(&self) -> &Store {

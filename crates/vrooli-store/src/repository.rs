@@ -64,6 +64,21 @@ impl Store {
         &self.device_id
     }
 
+    /// A value of this device's local state (`local_meta`): sync cursor,
+    /// account server and email — never secrets.
+    pub fn local(&self, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(self.conn.query_row("SELECT value FROM local_meta WHERE key = ?1", [key], |r| r.get(0)).optional()?)
+    }
+
+    /// Sets (or with `None` removes) a value of this device's local state.
+    pub fn set_local(&mut self, key: &str, value: Option<&str>) -> Result<(), StoreError> {
+        match value {
+            Some(v) => self.conn.execute("INSERT OR REPLACE INTO local_meta (key, value) VALUES (?1, ?2)", [key, v])?,
+            None => self.conn.execute("DELETE FROM local_meta WHERE key = ?1", [key])?,
+        };
+        Ok(())
+    }
+
     /// The connection, for reads and introspection. Writes go through [`Store::write`].
     pub fn connection(&self) -> &Connection {
         &self.conn

@@ -4,6 +4,7 @@
 //! store's rows), never from loading documents — except `history` and
 //! `show`, which are about the documents themselves.
 
+pub mod account;
 pub mod bundle;
 pub mod chat;
 pub mod docs;

@@ -2,6 +2,7 @@
 //! domain values and shown as JSON (`--json`) or text. Ids are strings in
 //! JSON, so 64-bit values survive JavaScript readers.
 
+pub mod account;
 pub mod chat;
 pub mod docs;
 pub mod resource;
@@ -22,6 +23,10 @@ pub enum CliError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Core(#[from] CoreError),
+    #[error(transparent)]
+    Client(#[from] vrooli_client::ClientError),
+    #[error("reading the password from stdin failed: {0}")]
+    Stdin(std::io::Error),
     #[error("{action} {path}: {source}")]
     File { action: &'static str, path: PathBuf, source: std::io::Error },
     /// `doctor` found rows that differ from a fresh projection (listed on stdout).

@@ -1,0 +1,183 @@
+//! `vrooli account …` and `vrooli sync`: the device's account on a sync
+//! server. The device token lives in the OS keyring (or `VROOLI_TOKEN`),
+//! never in a file; what is kept in the data dir is the server, the email
+//! and the ids, which are not secrets.
+
+use std::io::BufRead;
+
+use clap::Subcommand;
+use vrooli_client::sync::{keys, sync_once, Progress};
+use vrooli_client::{secret, Api, ClientError, Token};
+use vrooli_core::Workspace;
+use vrooli_protocol::wire::{Credentials, Session};
+
+use super::Context;
+use crate::output::account::{AccountStatus, DeviceList, SyncDone};
+use crate::output::{self, CliError};
+
+#[derive(Subcommand)]
+pub enum AccountCommand {
+    /// Create an account on a server and sign this device in.
+    Register(SignIn),
+    /// Sign this device in to an existing account.
+    Login(SignIn),
+    /// Sign this device out (the server revokes its token); local data stays.
+    Logout,
+    /// Server, email, device and last sync.
+    Status,
+    /// The account's signed-in devices.
+    Devices,
+    /// Sign another device out.
+    Revoke {
+        /// A device id from `vrooli account devices`.
+        device: String,
+    },
+}
+
+#[derive(clap::Args)]
+pub struct SignIn {
+    /// The server, e.g. http://127.0.0.1:8787.
+    #[arg(long)]
+    server: String,
+    #[arg(long)]
+    email: String,
+    /// Read the password from the first line of stdin (so it stays out of the shell history).
+    #[arg(long, required = true)]
+    password_stdin: bool,
+    /// A name for this device in the list of devices (default: the host name).
+    #[arg(long)]
+    device_name: Option<String>,
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Client(ClientError::Unreachable { server: "-".into(), reason: e.to_string() }))
+}
+
+fn read_password() -> Result<String, CliError> {
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).map_err(CliError::Stdin)?;
+    Ok(line.trim_end_matches(['\n', '\r']).to_string())
+}
+
+fn device_name(explicit: &Option<String>) -> String {
+    explicit
+        .clone()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok().map(|h| h.trim().to_string()))
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| "this device".into())
+}
+
+/// The signed-in account: server, email, user id and token.
+pub struct Signed {
+    pub api: Api,
+    pub email: String,
+    pub user: String,
+    pub token: Token,
+}
+
+pub fn signed_in(ws: &Workspace) -> Result<Signed, CliError> {
+    let get = |key| ws.store().local(key).map_err(CliError::from);
+    let (Some(server), Some(email), Some(user)) = (get(keys::SERVER)?, get(keys::EMAIL)?, get(keys::USER)?) else {
+        return Err(ClientError::SignedOut.into());
+    };
+    let slot = secret::Slot { server: &server, email: &email, local_device: ws.device_id() };
+    let token = secret::load(&slot).map_err(ClientError::from)?.ok_or(ClientError::SignedOut)?;
+    Ok(Signed { api: Api::new(&server)?, email, user, token })
+}
+
+fn remember(ws: &mut Workspace, server: &str, session: &Session) -> Result<(), CliError> {
+    let store = ws.store_mut();
+    store.set_local(keys::SERVER, Some(server))?;
+    store.set_local(keys::EMAIL, Some(&session.email))?;
+    store.set_local(keys::USER, Some(&session.user_id))?;
+    store.set_local(keys::DEVICE, Some(&session.device_id))?;
+    Ok(())
+}
+
+pub fn run(ctx: &Context, command: &AccountCommand) -> Result<(), CliError> {
+    let rt = runtime()?;
+    let mut ws = ctx.workspace()?;
+    match command {
+        AccountCommand::Register(args) | AccountCommand::Login(args) => {
+            let api = Api::new(&args.server)?;
+            // Fail before the server opens a session this device could not keep.
+            let slot = secret::Slot { server: api.server(), email: &args.email, local_device: ws.device_id() };
+            secret::load(&slot).map_err(ClientError::from)?;
+            let credentials = Credentials {
+                email: args.email.clone(),
+                password: read_password()?,
+                device_name: device_name(&args.device_name),
+            };
+            let session = rt.block_on(async {
+                if matches!(command, AccountCommand::Register(_)) {
+                    api.register(&credentials).await
+                } else {
+                    api.login(&credentials).await
+                }
+            })?;
+            let local_device = ws.device_id().to_string();
+            let slot = secret::Slot { server: api.server(), email: &session.email, local_device: &local_device };
+            secret::store(&slot, &Token::new(session.token.clone())).map_err(ClientError::from)?;
+            remember(&mut ws, api.server(), &session)?;
+            output::print(ctx.json, &AccountStatus::of(&ws, true)?)
+        }
+        AccountCommand::Logout => {
+            let signed = signed_in(&ws)?;
+            if let Err(e) = rt.block_on(signed.api.logout(&signed.token)) {
+                // Signed out here all the same; the token stays valid on the server until revoked.
+                tracing::warn!(error = %e, "the server could not be told");
+            }
+            let slot = secret::Slot { server: signed.api.server(), email: &signed.email, local_device: ws.device_id() };
+            secret::forget(&slot).map_err(ClientError::from)?;
+            let store = ws.store_mut();
+            for key in [keys::USER, keys::DEVICE, keys::CURSOR] {
+                store.set_local(key, None)?;
+            }
+            output::print(ctx.json, &AccountStatus::of(&ws, false)?)
+        }
+        AccountCommand::Status => {
+            let signed = signed_in(&ws).is_ok();
+            output::print(ctx.json, &AccountStatus::of(&ws, signed)?)
+        }
+        AccountCommand::Devices => {
+            let signed = signed_in(&ws)?;
+            let devices = rt.block_on(signed.api.devices(&signed.token))?;
+            output::print(ctx.json, &DeviceList(devices))
+        }
+        AccountCommand::Revoke { device } => {
+            let signed = signed_in(&ws)?;
+            rt.block_on(signed.api.revoke(&signed.token, device))?;
+            let devices = rt.block_on(signed.api.devices(&signed.token))?;
+            output::print(ctx.json, &DeviceList(devices))
+        }
+    }
+}
+
+/// `vrooli sync`: once, with a progress bar on a terminal.
+pub fn sync(ctx: &Context) -> Result<(), CliError> {
+    let rt = runtime()?;
+    let mut ws = ctx.workspace()?;
+    let signed = signed_in(&ws)?;
+    let bar = (!ctx.json && std::io::IsTerminal::is_terminal(&std::io::stderr())).then(|| {
+        let bar = indicatif::ProgressBar::new(0);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} syncing {pos}/{len} documents {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    });
+    let report = rt.block_on(sync_once(&mut ws, &signed.api, &signed.token, &signed.user, |p: Progress| {
+        if let Some(bar) = &bar {
+            bar.set_length(p.total as u64);
+            bar.set_position(p.done as u64);
+            bar.set_message(format!("(round {}, {} B up, {} B down)", p.round, p.bytes_sent, p.bytes_received));
+        }
+    }))?;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    output::print(ctx.json, &SyncDone::from(report))
+}

@@ -1,0 +1,135 @@
+//! The server's HTTP API, typed. Errors carry the server's stable code.
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use vrooli_protocol::wire::{Account, Credentials, Device, ErrorBody, Session, SyncRequest, SyncResponse};
+
+use crate::secret::Token;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("cannot reach {server}: {reason}")]
+    Unreachable { server: String, reason: String },
+    /// The server answered with an error body.
+    #[error("{message}")]
+    Server { status: u16, code: String, message: String, field: Option<String> },
+    #[error("the server's answer could not be read: {0}")]
+    Decode(String),
+    #[error("invalid server address {0:?}: expected http://host:port or https://host")]
+    InvalidServer(String),
+    #[error("not signed in: run `vrooli account login --server URL --email EMAIL --password-stdin`")]
+    SignedOut,
+    #[error(transparent)]
+    Secret(#[from] crate::secret::SecretError),
+    #[error(transparent)]
+    Core(#[from] vrooli_core::CoreError),
+    #[error("sync did not settle after {0} rounds")]
+    TooManyRounds(usize),
+}
+
+impl ClientError {
+    pub fn code(&self) -> &str {
+        match self {
+            ClientError::Unreachable { .. } => "offline",
+            ClientError::Server { code, .. } => code,
+            ClientError::Decode(_) => "bad_response",
+            ClientError::InvalidServer(_) => "invalid_server",
+            ClientError::SignedOut => "signed_out",
+            ClientError::Secret(_) => "keyring",
+            ClientError::Core(e) => e.code(),
+            ClientError::TooManyRounds(_) => "sync_unsettled",
+        }
+    }
+
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ClientError::Server { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Api {
+    http: reqwest::Client,
+    base: String,
+}
+
+impl Api {
+    pub fn new(server: &str) -> Result<Api, ClientError> {
+        let base = server.trim().trim_end_matches('/').to_string();
+        if !(base.starts_with("http://") || base.starts_with("https://")) || base.len() < 10 {
+            return Err(ClientError::InvalidServer(server.to_string()));
+        }
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(120))
+            .build()
+            .map_err(|e| ClientError::InvalidServer(e.to_string()))?;
+        Ok(Api { http, base })
+    }
+
+    pub fn server(&self) -> &str {
+        &self.base
+    }
+
+    async fn send<T: DeserializeOwned>(&self, request: reqwest::RequestBuilder) -> Result<T, ClientError> {
+        let response = request
+            .send()
+            .await
+            .map_err(|e| ClientError::Unreachable { server: self.base.clone(), reason: e.without_url().to_string() })?;
+        let status = response.status();
+        if status.is_success() {
+            if status == StatusCode::NO_CONTENT {
+                return serde_json::from_str("null").map_err(|e| ClientError::Decode(e.to_string()));
+            }
+            return response.json::<T>().await.map_err(|e| ClientError::Decode(e.without_url().to_string()));
+        }
+        let body = response.json::<ErrorBody>().await.unwrap_or(ErrorBody {
+            code: "http".into(),
+            message: format!("the server answered {status}"),
+            field: None,
+        });
+        Err(ClientError::Server { status: status.as_u16(), code: body.code, message: body.message, field: body.field })
+    }
+
+    fn post(&self, path: &str, body: &impl Serialize, token: Option<&Token>) -> reqwest::RequestBuilder {
+        let request = self.http.post(format!("{}{path}", self.base)).json(body);
+        match token {
+            Some(t) => request.bearer_auth(t.expose()),
+            None => request,
+        }
+    }
+
+    pub async fn register(&self, credentials: &Credentials) -> Result<Session, ClientError> {
+        self.send(self.post("/v1/accounts/register", credentials, None)).await
+    }
+
+    pub async fn login(&self, credentials: &Credentials) -> Result<Session, ClientError> {
+        self.send(self.post("/v1/accounts/login", credentials, None)).await
+    }
+
+    pub async fn logout(&self, token: &Token) -> Result<(), ClientError> {
+        self.send::<()>(self.post("/v1/accounts/logout", &(), Some(token))).await
+    }
+
+    pub async fn account(&self, token: &Token) -> Result<Account, ClientError> {
+        self.send(self.http.get(format!("{}/v1/account", self.base)).bearer_auth(token.expose())).await
+    }
+
+    pub async fn devices(&self, token: &Token) -> Result<Vec<Device>, ClientError> {
+        self.send(self.http.get(format!("{}/v1/devices", self.base)).bearer_auth(token.expose())).await
+    }
+
+    pub async fn revoke(&self, token: &Token, device: &str) -> Result<(), ClientError> {
+        self.send::<()>(self.http.delete(format!("{}/v1/devices/{device}", self.base)).bearer_auth(token.expose()))
+            .await
+    }
+
+    pub async fn sync(&self, token: &Token, request: &SyncRequest) -> Result<SyncResponse, ClientError> {
+        self.send(self.post("/v1/sync", request, Some(token))).await
+    }
+}

@@ -1,0 +1,56 @@
+//! Syncing documents with a peer (the sync server) through the protocol's
+//! [`Peer`]: the transport is the caller's; this module only turns documents
+//! into sync messages and incoming messages into merged, projected documents.
+
+use automerge::{Automerge, PatchLog};
+use vrooli_protocol::Peer;
+
+use crate::doc_id::DocId;
+use crate::doc_store;
+use crate::error::CoreError;
+use crate::merge::project_patches;
+use crate::workspace::Workspace;
+
+impl Workspace {
+    /// Every document this device holds.
+    pub fn documents(&self) -> Result<Vec<DocId>, CoreError> {
+        doc_store::all_ids(self.store.connection())
+    }
+
+    /// The sync message for `id`, or `None` when the peer has everything.
+    /// A document this device lacks syncs from empty, so the peer sends it whole.
+    pub fn sync_outgoing(&mut self, peer: &mut Peer, id: &DocId) -> Result<Option<Vec<u8>>, CoreError> {
+        let doc = match self.cache.take(id) {
+            Some(doc) => doc,
+            None => match doc_store::load(self.store.connection(), id, &self.actor)? {
+                Some(doc) => doc,
+                None => return Ok(peer.outgoing(&id.to_string(), &Automerge::new())),
+            },
+        };
+        let message = peer.outgoing(&id.to_string(), &doc);
+        self.cache.put(*id, doc);
+        Ok(message)
+    }
+
+    /// Applies the peer's message for `id`: merge, re-project what it
+    /// touched, store the new changes — one transaction. Returns whether the
+    /// document gained changes.
+    pub fn sync_incoming(&mut self, peer: &mut Peer, id: &DocId, message: &[u8]) -> Result<bool, CoreError> {
+        self.transact(|t| {
+            let mut doc =
+                t.take_doc(id, true)?.ok_or_else(|| CoreError::NotFound { entity: "document", id: id.to_string() })?;
+            let before = doc.get_heads();
+            let mut log = PatchLog::active();
+            peer.incoming(&id.to_string(), &mut doc, message, &mut log)
+                .map_err(|e| CoreError::Inconsistent { doc: id.to_string(), reason: e.to_string() })?;
+            if doc.get_heads() == before {
+                t.put_doc(*id, doc)?;
+                return Ok(false);
+            }
+            let patches = doc.make_patches(&mut log);
+            project_patches(t, id, &doc, &patches)?;
+            t.put_doc(*id, doc)?;
+            Ok(true)
+        })
+    }
+}

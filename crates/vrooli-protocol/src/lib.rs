@@ -1,0 +1,18 @@
+//! The sync protocol between devices and `vrooli-server`.
+//!
+//! Wire types ([`wire`]) are plain serde structs under a versioned path
+//! ([`API`]); [`Peer`] holds one side's Automerge sync state per document and
+//! turns (state, incoming message) into (state, outgoing message) without any
+//! I/O, so the client, the server and tests share one implementation. The
+//! server never reads documents' contents: it stores them opaquely, with the
+//! access metadata it needs to authorise.
+
+pub mod docs;
+pub mod limits;
+mod peer;
+pub mod wire;
+
+pub use peer::{Peer, PeerError};
+
+/// The path prefix of this protocol version. A breaking change gets `/v2`.
+pub const API: &str = "/v1";

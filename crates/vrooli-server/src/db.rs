@@ -1,0 +1,280 @@
+//! The server's storage: accounts, device sessions and documents, in an
+//! embedded SQLite file (WAL). Calls run on the blocking pool, one at a
+//! time: each is a short transaction, and serialising them keeps every
+//! document's merge atomic.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use vrooli_protocol::wire::Owner;
+
+use crate::auth::{now_millis, MAX_FAILED_LOGINS};
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("database: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("the database task failed: {0}")]
+    Task(String),
+    #[error("document {0}: {1}")]
+    Document(String, String),
+}
+
+const SCHEMA: &[&str] = &[
+    // Version 1.
+    "CREATE TABLE account (
+        id INTEGER PRIMARY KEY,
+        email TEXT NOT NULL UNIQUE,
+        password_hash TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        failed_logins INTEGER NOT NULL DEFAULT 0,
+        last_failed_at INTEGER,
+        locked_until INTEGER
+    ) STRICT;
+    CREATE TABLE device (
+        id INTEGER PRIMARY KEY,
+        account_id INTEGER NOT NULL REFERENCES account (id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        token_hash TEXT NOT NULL UNIQUE,
+        created_at INTEGER NOT NULL,
+        last_seen_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        revoked_at INTEGER
+    ) STRICT;
+    CREATE INDEX device_account ON device (account_id);
+    CREATE TABLE document (
+        id TEXT PRIMARY KEY,
+        owner_kind TEXT NOT NULL CHECK (owner_kind IN ('user', 'team')),
+        owner_id INTEGER NOT NULL,
+        data BLOB NOT NULL,
+        seq INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX document_owner_seq ON document (owner_kind, owner_id, seq);",
+];
+
+#[derive(Clone)]
+pub struct Db {
+    conn: Arc<Mutex<Connection>>,
+}
+
+pub struct AccountRow {
+    pub id: i64,
+    pub email: String,
+    pub password_hash: String,
+    pub locked_until: Option<i64>,
+}
+
+/// An authenticated device.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub user_id: i64,
+    pub device_id: i64,
+    pub email: String,
+}
+
+pub struct DeviceRow {
+    pub id: i64,
+    pub name: String,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+    pub expires_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+pub struct StoredDoc {
+    pub owner: Owner,
+    pub data: Vec<u8>,
+}
+
+impl Db {
+    pub fn open(path: &Path) -> Result<Db, DbError> {
+        let mut conn = Connection::open(path)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        let tx = conn.transaction()?;
+        for (i, sql) in SCHEMA.iter().enumerate().skip(version.max(0) as usize) {
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", i as i64 + 1)?;
+        }
+        tx.commit()?;
+        Ok(Db { conn: Arc::new(Mutex::new(conn)) })
+    }
+
+    /// Runs `f` on the connection, off the async threads.
+    pub async fn call<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, DbError> + Send + 'static,
+    ) -> Result<T, DbError> {
+        let conn = self.conn.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = conn.lock().unwrap_or_else(|p| p.into_inner());
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| DbError::Task(e.to_string()))?
+    }
+}
+
+pub fn account_by_email(conn: &Connection, email: &str) -> Result<Option<AccountRow>, DbError> {
+    Ok(conn
+        .query_row("SELECT id, email, password_hash, locked_until FROM account WHERE email = ?1", [email], |r| {
+            Ok(AccountRow { id: r.get(0)?, email: r.get(1)?, password_hash: r.get(2)?, locked_until: r.get(3)? })
+        })
+        .optional()?)
+}
+
+/// Creates an account; `None` if the email is taken.
+pub fn create_account(conn: &Connection, id: i64, email: &str, password_hash: &str) -> Result<Option<i64>, DbError> {
+    let inserted = conn.execute(
+        "INSERT INTO account (id, email, password_hash, created_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (email) DO NOTHING",
+        params![id, email, password_hash, now_millis()],
+    )?;
+    Ok((inserted == 1).then_some(id))
+}
+
+/// Records a wrong password; returns the lock end if the account is now locked.
+pub fn record_failed_login(conn: &Connection, account: i64, lock_millis: i64) -> Result<Option<i64>, DbError> {
+    let now = now_millis();
+    let failed: i64 = conn.query_row(
+        "UPDATE account SET failed_logins = failed_logins + 1, last_failed_at = ?2 WHERE id = ?1 RETURNING failed_logins",
+        params![account, now],
+        |r| r.get(0),
+    )?;
+    if failed >= MAX_FAILED_LOGINS {
+        let until = now + lock_millis;
+        conn.execute("UPDATE account SET locked_until = ?2, failed_logins = 0 WHERE id = ?1", params![account, until])?;
+        return Ok(Some(until));
+    }
+    Ok(None)
+}
+
+pub fn record_good_login(conn: &Connection, account: i64) -> Result<(), DbError> {
+    conn.execute("UPDATE account SET failed_logins = 0, locked_until = NULL WHERE id = ?1", [account])?;
+    Ok(())
+}
+
+pub fn create_device(
+    conn: &Connection,
+    id: i64,
+    account: i64,
+    name: &str,
+    token_hash: &str,
+    expires_at: i64,
+) -> Result<(), DbError> {
+    let now = now_millis();
+    conn.execute(
+        "INSERT INTO device (id, account_id, name, token_hash, created_at, last_seen_at, expires_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6)",
+        params![id, account, name, token_hash, now, expires_at],
+    )?;
+    Ok(())
+}
+
+/// The live session a token hash belongs to, noting that it was seen.
+pub fn caller_by_token(conn: &Connection, token_hash: &str) -> Result<Option<Caller>, DbError> {
+    let now = now_millis();
+    let caller = conn
+        .query_row(
+            "SELECT a.id, d.id, a.email, d.last_seen_at FROM device d JOIN account a ON a.id = d.account_id
+             WHERE d.token_hash = ?1 AND d.revoked_at IS NULL AND d.expires_at > ?2",
+            params![token_hash, now],
+            |r| Ok((Caller { user_id: r.get(0)?, device_id: r.get(1)?, email: r.get(2)? }, r.get::<_, i64>(3)?)),
+        )
+        .optional()?;
+    if let Some((caller, last_seen)) = &caller {
+        // Written at most once a minute: a busy device is not a write per request.
+        if now - last_seen > 60_000 {
+            conn.execute("UPDATE device SET last_seen_at = ?2 WHERE id = ?1", params![caller.device_id, now])?;
+        }
+    }
+    Ok(caller.map(|(c, _)| c))
+}
+
+pub fn devices(conn: &Connection, account: i64) -> Result<Vec<DeviceRow>, DbError> {
+    let mut stmt = conn.prepare(
+        "SELECT id, name, created_at, last_seen_at, expires_at, revoked_at FROM device WHERE account_id = ?1 ORDER BY id",
+    )?;
+    let rows = stmt
+        .query_map([account], |r| {
+            Ok(DeviceRow {
+                id: r.get(0)?,
+                name: r.get(1)?,
+                created_at: r.get(2)?,
+                last_seen_at: r.get(3)?,
+                expires_at: r.get(4)?,
+                revoked_at: r.get(5)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+/// Revokes one of the account's devices; `false` if it has no such device.
+pub fn revoke_device(conn: &Connection, account: i64, device: i64) -> Result<bool, DbError> {
+    let n = conn.execute(
+        "UPDATE device SET revoked_at = coalesce(revoked_at, ?3) WHERE id = ?1 AND account_id = ?2",
+        params![device, account, now_millis()],
+    )?;
+    Ok(n == 1)
+}
+
+fn owner_of(kind: &str, id: i64) -> Owner {
+    if kind == "team" {
+        Owner::Team(id.to_string())
+    } else {
+        Owner::User(id.to_string())
+    }
+}
+
+pub fn document(conn: &Connection, id: &str) -> Result<Option<StoredDoc>, DbError> {
+    Ok(conn
+        .query_row("SELECT owner_kind, owner_id, data FROM document WHERE id = ?1", [id], |r| {
+            Ok(StoredDoc { owner: owner_of(&r.get::<_, String>(0)?, r.get(1)?), data: r.get(2)? })
+        })
+        .optional()?)
+}
+
+/// Stores a document's new state under the next sequence number.
+pub fn put_document(conn: &mut Connection, id: &str, owner: &Owner, data: &[u8]) -> Result<i64, DbError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let seq: i64 = tx.query_row("SELECT coalesce(max(seq), 0) + 1 FROM document", [], |r| r.get(0))?;
+    let (kind, owner_id) = match owner {
+        Owner::User(u) => ("user", u),
+        Owner::Team(t) => ("team", t),
+    };
+    let owner_id: i64 = owner_id.parse().map_err(|_| DbError::Document(id.into(), "owner id".into()))?;
+    tx.execute(
+        "INSERT INTO document (id, owner_kind, owner_id, data, seq, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (id) DO UPDATE SET data = excluded.data, seq = excluded.seq, updated_at = excluded.updated_at",
+        params![id, kind, owner_id, data, seq, now_millis()],
+    )?;
+    tx.commit()?;
+    Ok(seq)
+}
+
+/// Documents the user may read that changed after `cursor`, oldest change
+/// first, at most `limit`; and the newest sequence number among them all.
+pub fn changed_since(
+    conn: &Connection,
+    user: i64,
+    cursor: i64,
+    limit: usize,
+) -> Result<(Vec<(String, i64)>, i64), DbError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, seq FROM document WHERE owner_kind = 'user' AND owner_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+    )?;
+    let docs = stmt
+        .query_map(params![user, cursor, limit as i64], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<Vec<(String, i64)>, _>>()?;
+    let newest: i64 = conn.query_row(
+        "SELECT coalesce(max(seq), 0) FROM document WHERE owner_kind = 'user' AND owner_id = ?1",
+        [user],
+        |r| r.get(0),
+    )?;
+    Ok((docs, newest))
+}

@@ -1,0 +1,188 @@
+//! The HTTP API, versioned under `/v1`. Handlers validate, call `db` or
+//! `sync`, and answer JSON; every error is an [`ApiError`] body.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequestParts, Path, State};
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
+use vrooli_protocol::limits::{MAX_SMALL_BODY, MAX_SYNC_BODY, PASSWORD_CHARS};
+use vrooli_protocol::wire::{Account, Credentials, Device, Session, SyncRequest, SyncResponse};
+
+use crate::auth::{self, now_millis, LOCK_MILLIS, SESSION_MILLIS};
+use crate::db::{self, Caller};
+use crate::error::ApiError;
+use crate::AppState;
+
+type AppResult<T> = Result<T, ApiError>;
+
+pub fn router(state: Arc<AppState>) -> Router {
+    let small = Router::new()
+        .route("/v1/accounts/register", post(register))
+        .route("/v1/accounts/login", post(login))
+        .route("/v1/accounts/logout", post(logout))
+        .route("/v1/account", get(account))
+        .route("/v1/devices", get(devices))
+        .route("/v1/devices/{id}", delete(revoke))
+        .layer(DefaultBodyLimit::max(MAX_SMALL_BODY));
+    let sync = Router::new().route("/v1/sync", post(sync)).layer(DefaultBodyLimit::max(MAX_SYNC_BODY));
+    Router::new().route("/healthz", get(|| async { "ok" })).merge(small).merge(sync).with_state(state)
+}
+
+/// The device a request's bearer token belongs to; 401 otherwise.
+pub struct Authed(pub Caller);
+
+impl FromRequestParts<Arc<AppState>> for Authed {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, Self::Rejection> {
+        let header = parts.headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+        let token = header.and_then(|h| h.strip_prefix("Bearer ")).ok_or_else(ApiError::unauthorized)?;
+        let hash = auth::token_hash(token.trim());
+        let caller = state.db.call(move |conn| db::caller_by_token(conn, &hash)).await?;
+        caller.map(Authed).ok_or_else(ApiError::unauthorized)
+    }
+}
+
+/// A JSON body, with malformed input answered as our 400, not axum's text.
+fn body<T>(json: Result<Json<T>, JsonRejection>) -> AppResult<T> {
+    json.map(|Json(v)| v).map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "malformed", e.body_text()))
+}
+
+fn check_credentials(c: &Credentials) -> AppResult<String> {
+    let email = auth::normalize_email(&c.email)
+        .ok_or_else(|| ApiError::invalid("email", "enter an email address like name@example.com"))?;
+    if !PASSWORD_CHARS.contains(&c.password.chars().count()) {
+        return Err(ApiError::invalid("password", "the password must be 8 to 256 characters"));
+    }
+    if c.device_name.trim().is_empty() || c.device_name.chars().count() > 128 {
+        return Err(ApiError::invalid("deviceName", "the device name must be 1 to 128 characters"));
+    }
+    Ok(email)
+}
+
+async fn open_session(state: &AppState, account: i64, email: String, device_name: String) -> AppResult<Session> {
+    let token = auth::new_token();
+    let hash = auth::token_hash(&token);
+    let device = auth::new_id();
+    let expires_at = now_millis() + SESSION_MILLIS;
+    state.db.call(move |conn| db::create_device(conn, device, account, &device_name, &hash, expires_at)).await?;
+    tracing::info!(account, device, "device signed in");
+    Ok(Session { token, user_id: account.to_string(), device_id: device.to_string(), email, expires_at })
+}
+
+async fn register(
+    State(state): State<Arc<AppState>>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    json: Result<Json<Credentials>, JsonRejection>,
+) -> AppResult<(StatusCode, Json<Session>)> {
+    state.limiter.check(format!("auth:{}", addr.ip()), state.limiter.per_minute_auth)?;
+    let c = body(json)?;
+    let email = check_credentials(&c)?;
+    let password = c.password.clone();
+    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&password))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)?;
+    let id = auth::new_id();
+    let e = email.clone();
+    let created = state.db.call(move |conn| db::create_account(conn, id, &e, &hash)).await?;
+    let Some(account) = created else {
+        return Err(ApiError {
+            field: Some("email"),
+            ..ApiError::new(StatusCode::CONFLICT, "email_taken", "an account with this email exists; sign in instead")
+        });
+    };
+    Ok((StatusCode::CREATED, Json(open_session(&state, account, email, c.device_name).await?)))
+}
+
+async fn login(
+    State(state): State<Arc<AppState>>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    json: Result<Json<Credentials>, JsonRejection>,
+) -> AppResult<Json<Session>> {
+    state.limiter.check(format!("auth:{}", addr.ip()), state.limiter.per_minute_auth)?;
+    let c = body(json)?;
+    let email = check_credentials(&c)?;
+    let e = email.clone();
+    let account = state.db.call(move |conn| db::account_by_email(conn, &e)).await?;
+    let now = now_millis();
+    if let Some(until) = account.as_ref().and_then(|a| a.locked_until).filter(|until| *until > now) {
+        let minutes = (until - now + 59_999) / 60_000;
+        return Err(ApiError::new(
+            StatusCode::LOCKED,
+            "locked",
+            format!("too many wrong passwords: try again in {minutes} min"),
+        ));
+    }
+    let hash = account.as_ref().map_or_else(|| auth::decoy_hash().to_string(), |a| a.password_hash.clone());
+    let password = c.password.clone();
+    let good = tokio::task::spawn_blocking(move || auth::verify_password(&password, &hash))
+        .await
+        .map_err(ApiError::internal)?;
+    let wrong = || ApiError::new(StatusCode::UNAUTHORIZED, "wrong_credentials", "wrong email or password");
+    let Some(account) = account else { return Err(wrong()) };
+    let id = account.id;
+    if !good {
+        let locked = state.db.call(move |conn| db::record_failed_login(conn, id, LOCK_MILLIS)).await?;
+        if locked.is_some() {
+            tracing::warn!(account = id, "account locked after repeated wrong passwords");
+        }
+        return Err(wrong());
+    }
+    state.db.call(move |conn| db::record_good_login(conn, id)).await?;
+    Ok(Json(open_session(&state, account.id, account.email, c.device_name).await?))
+}
+
+async fn logout(State(state): State<Arc<AppState>>, Authed(caller): Authed) -> AppResult<StatusCode> {
+    state.db.call(move |conn| db::revoke_device(conn, caller.user_id, caller.device_id)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn account(Authed(caller): Authed) -> Json<Account> {
+    Json(Account { user_id: caller.user_id.to_string(), email: caller.email, device_id: caller.device_id.to_string() })
+}
+
+async fn devices(State(state): State<Arc<AppState>>, Authed(caller): Authed) -> AppResult<Json<Vec<Device>>> {
+    let rows = state.db.call(move |conn| db::devices(conn, caller.user_id)).await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|d| Device {
+                id: d.id.to_string(),
+                name: d.name,
+                created_at: d.created_at,
+                last_seen_at: d.last_seen_at,
+                expires_at: d.expires_at,
+                revoked: d.revoked_at.is_some(),
+                current: d.id == caller.device_id,
+            })
+            .collect(),
+    ))
+}
+
+async fn revoke(
+    State(state): State<Arc<AppState>>,
+    Authed(caller): Authed,
+    Path(id): Path<String>,
+) -> AppResult<StatusCode> {
+    let device: i64 = id.parse().map_err(|_| ApiError::invalid("id", "a device id is a number"))?;
+    let revoked = state.db.call(move |conn| db::revoke_device(conn, caller.user_id, device)).await?;
+    if !revoked {
+        return Err(ApiError::not_found("device"));
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn sync(
+    State(state): State<Arc<AppState>>,
+    Authed(caller): Authed,
+    json: Result<Json<SyncRequest>, JsonRejection>,
+) -> AppResult<Json<SyncResponse>> {
+    state.limiter.check(format!("sync:{}", caller.device_id), state.limiter.per_minute_sync)?;
+    let request = body(json)?;
+    Ok(Json(crate::sync::handle(&state, caller, request).await?))
+}
