@@ -23,6 +23,11 @@ const PACKAGES: &[&str] = &[
     "xvfb",
     "xauth",
     "dbus-daemon",
+    // The device token lives in the OS keyring: the keyring crate speaks to a
+    // Secret Service over D-Bus (libdbus), and the sync tests run a private
+    // gnome-keyring.
+    "libdbus-1-dev",
+    "gnome-keyring",
     "webkit2gtk-driver",
 ];
 

@@ -4,6 +4,7 @@
 // Test helpers panic on failure by design: a panic is a failed assertion.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod online;
 mod support;
 
 mod bad_input;
@@ -14,3 +15,4 @@ mod exchange;
 mod resource;
 mod run;
 mod store;
+mod sync;

@@ -1,0 +1,172 @@
+//! Fixtures for tests against a real sync server on 127.0.0.1 and a real
+//! Secret Service: a private D-Bus session with gnome-keyring in a temporary
+//! HOME, and a `vrooli-server` process; both stop when dropped.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+
+/// A D-Bus session bus with an unlocked gnome-keyring, for this test only.
+pub struct Keyring {
+    bus: Child,
+    pub address: String,
+    pub home: tempfile::TempDir,
+}
+
+impl Keyring {
+    pub fn start() -> Keyring {
+        let home = tempfile::tempdir().unwrap();
+        let mut bus = Command::new("dbus-daemon")
+            .args(["--session", "--nofork", "--print-address=1"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("dbus-daemon (Debian package dbus; `cargo xtask test` installs it)");
+        let mut address = String::new();
+        BufReader::new(bus.stdout.take().unwrap()).read_line(&mut address).unwrap();
+        let address = address.trim().to_string();
+        let mut keyring = Command::new("gnome-keyring-daemon")
+            .args(["--unlock", "--replace", "--components=secrets"])
+            .env("DBUS_SESSION_BUS_ADDRESS", &address)
+            .env("HOME", home.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("gnome-keyring-daemon (Debian package gnome-keyring; `cargo xtask test` installs it)");
+        // The keyring's password; a new login keyring is created with it.
+        keyring.stdin.take().unwrap().write_all(b"vrooli-test").unwrap();
+        assert!(keyring.wait().unwrap().success(), "gnome-keyring-daemon failed to start");
+        Keyring { bus, address, home }
+    }
+}
+
+impl Drop for Keyring {
+    fn drop(&mut self) {
+        // gnome-keyring-daemon leaves when its bus goes away.
+        let _ = self.bus.kill();
+        let _ = self.bus.wait();
+    }
+}
+
+/// A `vrooli-server` on an ephemeral loopback port.
+pub struct Server {
+    child: Child,
+    pub url: String,
+    pub dir: tempfile::TempDir,
+    log: PathBuf,
+}
+
+fn server_binary() -> PathBuf {
+    let path = Path::new(env!("CARGO_BIN_EXE_vrooli")).with_file_name("vrooli-server");
+    assert!(path.exists(), "{} is missing: build the workspace (cargo test --workspace does)", path.display());
+    path
+}
+
+impl Server {
+    pub fn start() -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("server.log");
+        let mut child = Command::new(server_binary())
+            .args(["--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(dir.path().join("data"))
+            .env("RUST_LOG", "info")
+            .env("VROOLI_SERVER_AUTH_PER_MINUTE", "1000")
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let url = line.trim().rsplit(' ').next().unwrap_or_default().to_string();
+        assert!(url.starts_with("http://127.0.0.1:"), "server said {line:?}");
+        Server { child, url, dir, log }
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Stops with SIGTERM and returns whether it exited cleanly.
+    pub fn stop(mut self) -> bool {
+        let pid = self.child.id().to_string();
+        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        self.child.wait().unwrap().success()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A device (data dir) whose `vrooli` runs inside the keyring's session.
+pub struct OnlineDevice {
+    pub dir: tempfile::TempDir,
+    bus: String,
+    home: PathBuf,
+}
+
+impl OnlineDevice {
+    pub fn new(keyring: &Keyring) -> OnlineDevice {
+        OnlineDevice {
+            dir: tempfile::tempdir().unwrap(),
+            bus: keyring.address.clone(),
+            home: keyring.home.path().to_path_buf(),
+        }
+    }
+
+    pub fn command(&self) -> Command {
+        let mut c = crate::support::command(self.dir.path());
+        c.env("DBUS_SESSION_BUS_ADDRESS", &self.bus).env("HOME", &self.home).env_remove("VROOLI_TOKEN");
+        c
+    }
+
+    pub fn raw(&self, args: &[&str]) -> Output {
+        self.command().args(args).output().unwrap()
+    }
+
+    pub fn run(&self, args: &[&str]) -> serde_json::Value {
+        let mut all = args.to_vec();
+        all.push("--json");
+        crate::support::json(&self.raw(&all))
+    }
+
+    /// `account register|login … --password-stdin` with `password` on stdin.
+    pub fn sign_in(&self, verb: &str, server: &Server, email: &str, password: &str) -> Output {
+        let mut child = self
+            .command()
+            .args(["account", verb, "--server", &server.url, "--email", email, "--password-stdin", "--json"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(format!("{password}\n").as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    }
+
+    pub fn export(&self) -> String {
+        crate::support::stdout(&self.raw(&["export", "--json"]))
+    }
+}
+
+/// Every file below `dir` that contains `needle`.
+pub fn files_containing(dir: &Path, needle: &[u8]) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if std::fs::read(&path).is_ok_and(|bytes| bytes.windows(needle.len()).any(|w| w == needle)) {
+                found.push(path);
+            }
+        }
+    }
+    found
+}
