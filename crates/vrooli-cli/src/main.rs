@@ -85,6 +85,9 @@ enum Command {
     Account(commands::account::AccountCommand),
     /// Exchange every document with the sync server once; exit 0 when everything is exchanged.
     Sync,
+    /// Teams on the sync server: create, invite, accept or decline, remove members.
+    #[command(subcommand)]
+    Team(commands::team::TeamCommand),
 }
 
 fn main() -> ExitCode {
@@ -105,6 +108,7 @@ fn main() -> ExitCode {
         Command::Doctor => commands::docs::doctor(&ctx),
         Command::Account(command) => commands::account::run(&ctx, command),
         Command::Sync => commands::account::sync(&ctx),
+        Command::Team(command) => commands::team::run(&ctx, command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -5,7 +5,9 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use vrooli_protocol::wire::{Account, Credentials, Device, ErrorBody, Session, SyncRequest, SyncResponse};
+use vrooli_protocol::wire::{
+    Account, Credentials, Device, ErrorBody, Invite, NewInvite, NewTeam, Session, SyncRequest, SyncResponse, Team,
+};
 
 use crate::secret::Token;
 
@@ -127,6 +129,33 @@ impl Api {
     pub async fn revoke(&self, token: &Token, device: &str) -> Result<(), ClientError> {
         self.send::<()>(self.http.delete(format!("{}/v1/devices/{device}", self.base)).bearer_auth(token.expose()))
             .await
+    }
+
+    pub async fn teams(&self, token: &Token) -> Result<Vec<Team>, ClientError> {
+        self.send(self.http.get(format!("{}/v1/teams", self.base)).bearer_auth(token.expose())).await
+    }
+
+    pub async fn create_team(&self, token: &Token, name: &str) -> Result<Vec<Team>, ClientError> {
+        self.send(self.post("/v1/teams", &NewTeam { name: name.to_string() }, Some(token))).await
+    }
+
+    pub async fn invite(&self, token: &Token, team: &str, email: &str, admin: bool) -> Result<Vec<Team>, ClientError> {
+        let body = NewInvite { email: email.to_string(), admin };
+        self.send(self.post(&format!("/v1/teams/{team}/invites"), &body, Some(token))).await
+    }
+
+    pub async fn invites(&self, token: &Token) -> Result<Vec<Invite>, ClientError> {
+        self.send(self.http.get(format!("{}/v1/invites", self.base)).bearer_auth(token.expose())).await
+    }
+
+    pub async fn answer_invite(&self, token: &Token, team: &str, accept: bool) -> Result<Vec<Team>, ClientError> {
+        let verb = if accept { "accept" } else { "decline" };
+        self.send(self.post(&format!("/v1/teams/{team}/{verb}"), &(), Some(token))).await
+    }
+
+    pub async fn remove_member(&self, token: &Token, team: &str, user: &str) -> Result<(), ClientError> {
+        let url = format!("{}/v1/teams/{team}/members/{user}", self.base);
+        self.send::<()>(self.http.delete(url).bearer_auth(token.expose())).await
     }
 
     pub async fn sync(&self, token: &Token, request: &SyncRequest) -> Result<SyncResponse, ClientError> {

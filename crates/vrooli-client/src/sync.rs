@@ -57,6 +57,10 @@ pub async fn sync_once(
     user: &str,
     mut progress: impl FnMut(Progress),
 ) -> Result<SyncReport, ClientError> {
+    // Teams first: their rows (and memberships) are what team documents point at.
+    let me: i64 = user.parse().map_err(|_| ClientError::Decode(format!("user id {user:?}")))?;
+    let (teams, invites) = (api.teams(token).await?, api.invites(token).await?);
+    ws.apply_teams(me, &teams, &invites)?;
     let mut peer = Peer::default();
     let mut known: BTreeSet<DocId> = ws.documents()?.into_iter().collect();
     let mut cursor = ws.store().local(keys::CURSOR).map_err(vrooli_core::CoreError::from)?.and_then(|c| c.parse().ok());
@@ -73,10 +77,14 @@ pub async fn sync_once(
                 Some(message) => {
                     settled.remove(id);
                     report.bytes_sent += message.len();
+                    let owner = match ws.document_team(id)? {
+                        Some(team) => Owner::Team(team.to_string()),
+                        None => Owner::User(user.to_string()),
+                    };
                     outgoing.push(DocMessage {
                         doc_id: id.to_string(),
                         message: encode_message(&message),
-                        owner: Some(Owner::User(user.to_string())),
+                        owner: Some(owner),
                     });
                 }
                 None => {

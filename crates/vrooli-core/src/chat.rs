@@ -41,13 +41,22 @@ static HEADER_COLLECTIONS: [(&str, &Layout); 3] =
 impl Workspace {
     /// Creates a chat with its name in `language`.
     pub fn create_chat(&mut self, name: &str, language: &str) -> Result<Chat, CoreError> {
+        self.create_chat_for(name, language, None)
+    }
+
+    /// Creates a chat owned by `team` when given: it syncs to the team's members.
+    pub fn create_chat_for(&mut self, name: &str, language: &str, team: Option<i64>) -> Result<Chat, CoreError> {
         self.transact(|t| {
+            if let Some(team) = team {
+                crate::refs::ensure_team(t, team)?;
+            }
             let now = t.now();
             let chat = Chat {
                 id: t.next_id(),
                 public_id: PublicId::generate(&mut rand::rng()),
                 created_at: now,
                 updated_at: now,
+                team_id: team,
                 ..Default::default()
             };
             let translation = ChatTranslation {
@@ -229,6 +238,10 @@ pub(crate) fn project_header(t: &mut Tx<'_, '_>, id: &DocId, doc: &Automerge, ch
     let row = read_row(doc, &obj, &CHAT)?;
     if int(Chat::TABLE, &row, "id") != Some(chat_id) {
         return Err(inconsistent(id, "the chat map does not hold this chat"));
+    }
+    // A team's chat names its team; the row may not have come from the server yet.
+    if let Some(team) = int(Chat::TABLE, &row, "teamId") {
+        crate::refs::ensure_team(t, team)?;
     }
     t.w.put_row(Chat::TABLE, row)?;
     for (key, layout) in &HEADER_COLLECTIONS {

@@ -18,6 +18,7 @@
 //!   tags, other documents' rows not here yet);
 //! - [`bundle`], `history`, `export`, `doctor`.
 
+mod account;
 pub mod bundle;
 mod chat;
 pub mod doc_id;

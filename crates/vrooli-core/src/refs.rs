@@ -37,13 +37,13 @@ use crate::error::CoreError;
 use crate::workspace::Tx;
 
 /// The `local_meta` key holding the local user's id.
-const LOCAL_USER_KEY: &str = "user_id";
+pub(crate) const LOCAL_USER_KEY: &str = "user_id";
 const LOCAL_USER_NAME: &str = "Me";
 const PLACEHOLDER_USER_NAME: &str = "Unknown user";
 
 /// A public id that follows from a row's kind and id alone, so a placeholder
 /// is the same row on every device.
-fn derived_public_id(kind: &str, id: i64) -> String {
+pub(crate) fn derived_public_id(kind: &str, id: i64) -> String {
     const ALPHABET: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
     let digest = Sha256::digest(format!("vrooli placeholder {kind} {id}").as_bytes());
     digest.iter().take(PublicId::LEN).map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()])).collect()
@@ -54,7 +54,7 @@ fn id_time(id: i64) -> Timestamp {
     Timestamp::from_micros(Id::new(id).unix_millis().saturating_mul(1000))
 }
 
-fn user_row(id: i64, name: &str) -> User {
+pub(crate) fn user_row(id: i64, name: &str) -> User {
     let at = id_time(id);
     User {
         id,

@@ -159,9 +159,24 @@ impl Workspace {
         name: &str,
         language: &str,
     ) -> Result<(Resource, ResourceVersion), CoreError> {
+        self.create_resource_for(resource_type, name, language, None)
+    }
+
+    /// Like [`Workspace::create_resource`], owned by `team` when given
+    /// (this device's user is still its creator).
+    pub fn create_resource_for(
+        &mut self,
+        resource_type: &str,
+        name: &str,
+        language: &str,
+        team: Option<i64>,
+    ) -> Result<(Resource, ResourceVersion), CoreError> {
         self.transact(|t| {
             nonempty("resource", "resourceType", resource_type)?;
             let owner = refs::local_user(t)?;
+            if let Some(team) = team {
+                refs::ensure_team(t, team)?;
+            }
             let now = t.now();
             let resource = Resource {
                 id: t.next_id(),
@@ -170,7 +185,8 @@ impl Workspace {
                 updated_at: now,
                 resource_type: resource_type.into(),
                 created_by_id: Some(owner),
-                owned_by_user_id: Some(owner),
+                owned_by_user_id: if team.is_some() { None } else { Some(owner) },
+                owned_by_team_id: team,
                 ..Default::default()
             };
             let version = ResourceVersion {

@@ -123,3 +123,53 @@ pub fn decode_message(text: &str) -> Option<Vec<u8>> {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD.decode(text).ok()
 }
+
+/// `POST /v1/teams`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NewTeam {
+    pub name: String,
+}
+
+/// A team as its members see it (`GET /v1/teams`), to write into the local
+/// `team`, `member` and `member_invite` tables.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Team {
+    pub id: String,
+    pub name: String,
+    pub created_at: i64,
+    pub members: Vec<Member>,
+    /// Pending invites (admins see them all; others see none).
+    pub invites: Vec<Invite>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Member {
+    pub user_id: String,
+    pub email: String,
+    pub is_admin: bool,
+    pub joined_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Invite {
+    pub team_id: String,
+    pub team_name: String,
+    pub email: String,
+    pub will_be_admin: bool,
+    /// `Pending`, `Accepted` or `Declined` (the model's InviteStatus).
+    pub status: String,
+    pub invited_by: String,
+    pub created_at: i64,
+}
+
+/// `POST /v1/teams/{id}/invites`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewInvite {
+    pub email: String,
+    #[serde(default)]
+    pub admin: bool,
+}

@@ -52,6 +52,31 @@ const SCHEMA: &[&str] = &[
         updated_at INTEGER NOT NULL
     ) STRICT;
     CREATE INDEX document_owner_seq ON document (owner_kind, owner_id, seq);",
+    // Version 2: teams.
+    "CREATE TABLE team (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        created_by INTEGER NOT NULL REFERENCES account (id),
+        created_at INTEGER NOT NULL
+    ) STRICT;
+    CREATE TABLE member (
+        team_id INTEGER NOT NULL REFERENCES team (id) ON DELETE CASCADE,
+        account_id INTEGER NOT NULL REFERENCES account (id) ON DELETE CASCADE,
+        is_admin INTEGER NOT NULL DEFAULT 0,
+        joined_at INTEGER NOT NULL,
+        PRIMARY KEY (team_id, account_id)
+    ) STRICT;
+    CREATE INDEX member_account ON member (account_id);
+    CREATE TABLE invite (
+        team_id INTEGER NOT NULL REFERENCES team (id) ON DELETE CASCADE,
+        email TEXT NOT NULL,
+        will_be_admin INTEGER NOT NULL DEFAULT 0,
+        status TEXT NOT NULL CHECK (status IN ('Pending', 'Accepted', 'Declined')),
+        invited_by INTEGER NOT NULL REFERENCES account (id),
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (team_id, email)
+    ) STRICT;
+    CREATE INDEX invite_email ON invite (email);",
 ];
 
 #[derive(Clone)]
@@ -257,6 +282,10 @@ pub fn put_document(conn: &mut Connection, id: &str, owner: &Owner, data: &[u8])
     Ok(seq)
 }
 
+/// The documents a user may read: their own, and their teams'.
+const READABLE: &str = "(owner_kind = 'user' AND owner_id = ?1)
+    OR (owner_kind = 'team' AND owner_id IN (SELECT team_id FROM member WHERE account_id = ?1))";
+
 /// Documents the user may read that changed after `cursor`, oldest change
 /// first, at most `limit`; and the newest sequence number among them all.
 pub fn changed_since(
@@ -265,16 +294,171 @@ pub fn changed_since(
     cursor: i64,
     limit: usize,
 ) -> Result<(Vec<(String, i64)>, i64), DbError> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, seq FROM document WHERE owner_kind = 'user' AND owner_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
-    )?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT id, seq FROM document WHERE ({READABLE}) AND seq > ?2 ORDER BY seq LIMIT ?3"
+    ))?;
     let docs = stmt
         .query_map(params![user, cursor, limit as i64], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<Result<Vec<(String, i64)>, _>>()?;
-    let newest: i64 = conn.query_row(
-        "SELECT coalesce(max(seq), 0) FROM document WHERE owner_kind = 'user' AND owner_id = ?1",
-        [user],
-        |r| r.get(0),
-    )?;
+    let newest: i64 =
+        conn.query_row(&format!("SELECT coalesce(max(seq), 0) FROM document WHERE {READABLE}"), [user], |r| r.get(0))?;
     Ok((docs, newest))
+}
+
+/// Whether the account is a member (and an admin) of the team: `None` if not a member.
+pub fn membership(conn: &Connection, team: i64, account: i64) -> Result<Option<bool>, DbError> {
+    Ok(conn
+        .query_row("SELECT is_admin FROM member WHERE team_id = ?1 AND account_id = ?2", [team, account], |r| {
+            r.get::<_, i64>(0)
+        })
+        .optional()?
+        .map(|admin| admin != 0))
+}
+
+/// Creates a team with its creator as its first admin.
+pub fn create_team(conn: &mut Connection, id: i64, name: &str, creator: i64) -> Result<(), DbError> {
+    let tx = conn.transaction()?;
+    let now = now_millis();
+    tx.execute(
+        "INSERT INTO team (id, name, created_by, created_at) VALUES (?1, ?2, ?3, ?4)",
+        params![id, name, creator, now],
+    )?;
+    tx.execute(
+        "INSERT INTO member (team_id, account_id, is_admin, joined_at) VALUES (?1, ?2, 1, ?3)",
+        params![id, creator, now],
+    )?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// A pending invite: team id and name, email, will be admin, status, inviter's email, time.
+pub struct InviteRow {
+    pub team_id: i64,
+    pub team_name: String,
+    pub email: String,
+    pub will_be_admin: bool,
+    pub status: String,
+    pub invited_by: String,
+    pub created_at: i64,
+}
+
+pub struct MemberRow {
+    pub account: i64,
+    pub email: String,
+    pub is_admin: bool,
+    pub joined_at: i64,
+}
+
+pub struct TeamRow {
+    pub id: i64,
+    pub name: String,
+    pub created_at: i64,
+    pub members: Vec<MemberRow>,
+    pub invites: Vec<InviteRow>,
+}
+
+/// The teams the account belongs to, with members (and, for admins, pending invites).
+pub fn teams_of(conn: &Connection, account: i64) -> Result<Vec<TeamRow>, DbError> {
+    let mut stmt = conn.prepare(
+        "SELECT t.id, t.name, t.created_at, m.is_admin FROM team t JOIN member m ON m.team_id = t.id
+         WHERE m.account_id = ?1 ORDER BY t.id",
+    )?;
+    let teams = stmt
+        .query_map([account], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?, r.get::<_, i64>(3)? != 0))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut out = Vec::with_capacity(teams.len());
+    for (id, name, created_at, admin) in teams {
+        let mut stmt = conn.prepare_cached(
+            "SELECT m.account_id, a.email, m.is_admin, m.joined_at FROM member m JOIN account a ON a.id = m.account_id
+             WHERE m.team_id = ?1 ORDER BY m.joined_at, m.account_id",
+        )?;
+        let members = stmt
+            .query_map([id], |r| {
+                Ok(MemberRow {
+                    account: r.get(0)?,
+                    email: r.get(1)?,
+                    is_admin: r.get::<_, i64>(2)? != 0,
+                    joined_at: r.get(3)?,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        let invites = if admin { pending_invites(conn, "i.team_id = ?1", id.to_string())? } else { Vec::new() };
+        out.push(TeamRow { id, name, created_at, members, invites });
+    }
+    Ok(out)
+}
+
+fn pending_invites(conn: &Connection, condition: &str, value: String) -> Result<Vec<InviteRow>, DbError> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT i.team_id, t.name, i.email, i.will_be_admin, i.status, a.email, i.created_at
+         FROM invite i JOIN team t ON t.id = i.team_id JOIN account a ON a.id = i.invited_by
+         WHERE {condition} AND i.status = 'Pending' ORDER BY i.created_at"
+    ))?;
+    let rows = stmt
+        .query_map([value], |r| {
+            Ok(InviteRow {
+                team_id: r.get(0)?,
+                team_name: r.get(1)?,
+                email: r.get(2)?,
+                will_be_admin: r.get::<_, i64>(3)? != 0,
+                status: r.get(4)?,
+                invited_by: r.get(5)?,
+                created_at: r.get(6)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+/// Pending invites addressed to an email.
+pub fn invites_for(conn: &Connection, email: &str) -> Result<Vec<InviteRow>, DbError> {
+    pending_invites(conn, "i.email = ?1", email.to_string())
+}
+
+/// Invites (again) an email to a team.
+pub fn invite(conn: &Connection, team: i64, email: &str, admin: bool, by: i64) -> Result<(), DbError> {
+    conn.execute(
+        "INSERT INTO invite (team_id, email, will_be_admin, status, invited_by, created_at)
+         VALUES (?1, ?2, ?3, 'Pending', ?4, ?5)
+         ON CONFLICT (team_id, email) DO UPDATE SET status = 'Pending', will_be_admin = excluded.will_be_admin,
+             invited_by = excluded.invited_by, created_at = excluded.created_at",
+        params![team, email, admin, by, now_millis()],
+    )?;
+    Ok(())
+}
+
+/// Answers the account's pending invite; `false` if there is none.
+pub fn answer_invite(
+    conn: &mut Connection,
+    team: i64,
+    account: i64,
+    email: &str,
+    accept: bool,
+) -> Result<bool, DbError> {
+    let tx = conn.transaction()?;
+    let admin: Option<i64> = tx
+        .query_row(
+            "SELECT will_be_admin FROM invite WHERE team_id = ?1 AND email = ?2 AND status = 'Pending'",
+            params![team, email],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let Some(admin) = admin else { return Ok(false) };
+    let status = if accept { "Accepted" } else { "Declined" };
+    tx.execute("UPDATE invite SET status = ?3 WHERE team_id = ?1 AND email = ?2", params![team, email, status])?;
+    if accept {
+        tx.execute(
+            "INSERT OR IGNORE INTO member (team_id, account_id, is_admin, joined_at) VALUES (?1, ?2, ?3, ?4)",
+            params![team, account, admin, now_millis()],
+        )?;
+    }
+    tx.commit()?;
+    Ok(true)
+}
+
+/// Removes a member; `false` if they were not one.
+pub fn remove_member(conn: &Connection, team: i64, account: i64) -> Result<bool, DbError> {
+    Ok(conn.execute("DELETE FROM member WHERE team_id = ?1 AND account_id = ?2", [team, account])? == 1)
 }

@@ -14,6 +14,7 @@ mod error;
 mod limits;
 mod routes;
 mod sync;
+mod teams;
 
 use std::net::SocketAddr;
 use std::path::Path;

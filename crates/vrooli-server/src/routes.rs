@@ -16,7 +16,7 @@ use vrooli_protocol::wire::{Account, Credentials, Device, Session, SyncRequest, 
 use crate::auth::{self, now_millis, LOCK_MILLIS, SESSION_MILLIS};
 use crate::db::{self, Caller};
 use crate::error::ApiError;
-use crate::AppState;
+use crate::{teams, AppState};
 
 type AppResult<T> = Result<T, ApiError>;
 
@@ -28,6 +28,12 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/account", get(account))
         .route("/v1/devices", get(devices))
         .route("/v1/devices/{id}", delete(revoke))
+        .route("/v1/teams", get(teams::list).post(teams::create))
+        .route("/v1/teams/{id}/invites", post(teams::invite))
+        .route("/v1/teams/{id}/accept", post(teams::accept))
+        .route("/v1/teams/{id}/decline", post(teams::decline))
+        .route("/v1/teams/{id}/members/{user}", delete(teams::remove))
+        .route("/v1/invites", get(teams::invites))
         .layer(DefaultBodyLimit::max(MAX_SMALL_BODY));
     let sync = Router::new().route("/v1/sync", post(sync)).layer(DefaultBodyLimit::max(MAX_SYNC_BODY));
     Router::new().route("/healthz", get(|| async { "ok" })).merge(small).merge(sync).with_state(state)
@@ -49,7 +55,7 @@ impl FromRequestParts<Arc<AppState>> for Authed {
 }
 
 /// A JSON body, with malformed input answered as our 400, not axum's text.
-fn body<T>(json: Result<Json<T>, JsonRejection>) -> AppResult<T> {
+pub fn body<T>(json: Result<Json<T>, JsonRejection>) -> AppResult<T> {
     json.map(|Json(v)| v).map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "malformed", e.body_text()))
 }
 

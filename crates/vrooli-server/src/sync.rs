@@ -34,12 +34,14 @@ impl Peers {
     }
 }
 
-fn may_access(caller: &Caller, owner: &Owner) -> bool {
-    match owner {
+fn may_access(conn: &rusqlite::Connection, caller: &Caller, owner: &Owner) -> Result<bool, DbError> {
+    Ok(match owner {
         Owner::User(id) => *id == caller.user_id.to_string(),
-        // Teams arrive with team membership; until then no one reads team documents.
-        Owner::Team(_) => false,
-    }
+        Owner::Team(id) => match id.parse::<i64>() {
+            Ok(team) => db::membership(conn, team, caller.user_id)?.is_some(),
+            Err(_) => false,
+        },
+    })
 }
 
 struct Incoming {
@@ -88,7 +90,7 @@ fn exchange(
                 None => doc.owner.clone().unwrap_or_else(|| Owner::User(caller.user_id.to_string())),
             },
         };
-        if !may_access(caller, &owner) {
+        if !may_access(conn, caller, &owner)? {
             tracing::info!(doc = %doc.id, user = caller.user_id, "access denied");
             peer.forget(&doc.id);
             response.denied.push(doc.id);

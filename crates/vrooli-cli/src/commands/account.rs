@@ -49,7 +49,7 @@ pub struct SignIn {
     device_name: Option<String>,
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+pub fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -122,6 +122,8 @@ pub fn run(ctx: &Context, command: &AccountCommand) -> Result<(), CliError> {
             let slot = secret::Slot { server: api.server(), email: &session.email, local_device: &local_device };
             secret::store(&slot, &Token::new(session.token.clone())).map_err(ClientError::from)?;
             remember(&mut ws, api.server(), &session)?;
+            let user = session.user_id.parse().map_err(|_| ClientError::Decode("user id".into()))?;
+            ws.adopt_account(user, &session.email)?;
             output::print(ctx.json, &AccountStatus::of(&ws, true)?)
         }
         AccountCommand::Logout => {

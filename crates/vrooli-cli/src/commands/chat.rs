@@ -18,6 +18,9 @@ pub enum ChatCommand {
         /// The name's language (2–3 lowercase letters).
         #[arg(long, default_value = "en")]
         language: String,
+        /// Owned by this team (from `vrooli team list`): it syncs to the team's members.
+        #[arg(long, value_name = "TEAM_ID")]
+        team: Option<i64>,
     },
     /// Post a message to a chat.
     Post {
@@ -54,8 +57,8 @@ pub enum ChatCommand {
 
 pub fn run(ctx: &Context, command: &ChatCommand) -> Result<(), CliError> {
     match command {
-        ChatCommand::Create { name, language } => {
-            let chat = ctx.workspace()?.create_chat(name, language)?;
+        ChatCommand::Create { name, language, team } => {
+            let chat = ctx.workspace()?.create_chat_for(name, language, *team)?;
             output::print(ctx.json, &ChatCreated::new(&chat, name, language))
         }
         ChatCommand::Post { chat_id, text, reply_to, language } => {

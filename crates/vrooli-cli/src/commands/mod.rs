@@ -11,6 +11,7 @@ pub mod docs;
 pub mod resource;
 pub mod run;
 pub mod store;
+pub mod team;
 
 use std::path::PathBuf;
 

@@ -21,6 +21,9 @@ pub enum ResourceCommand {
         /// The name's language (2–3 lowercase letters).
         #[arg(long, default_value = "en")]
         language: String,
+        /// Owned by this team (from `vrooli team list`) instead of you.
+        #[arg(long, value_name = "TEAM_ID")]
+        team: Option<i64>,
     },
     /// Add a version labelled X.Y.Z; it starts with the latest version's names.
     Version {
@@ -53,8 +56,8 @@ pub enum ResourceCommand {
 
 pub fn run(ctx: &Context, command: &ResourceCommand) -> Result<(), CliError> {
     match command {
-        ResourceCommand::Create { resource_type, name, language } => {
-            let (resource, version) = ctx.workspace()?.create_resource(resource_type, name, language)?;
+        ResourceCommand::Create { resource_type, name, language, team } => {
+            let (resource, version) = ctx.workspace()?.create_resource_for(resource_type, name, language, *team)?;
             output::print(ctx.json, &ResourceCreated::new(resource, version, name, language))
         }
         ResourceCommand::Version { resource_id, label, complete, private, notes } => {

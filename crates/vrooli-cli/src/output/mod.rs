@@ -8,6 +8,7 @@ pub mod docs;
 pub mod resource;
 pub mod run;
 pub mod store;
+pub mod team;
 
 use std::fmt::Display;
 use std::io::Write;

@@ -110,3 +110,56 @@ fn without_a_keyring_the_cli_says_how_to_fix_it() {
     let line = error_line(&out, 1);
     assert!(line.contains("no keyring is reachable") && line.contains("VROOLI_TOKEN"), "{line}");
 }
+
+fn register(d: &OnlineDevice, server: &Server, email: &str) {
+    let out = d.sign_in("register", server, email, PASSWORD);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn team_documents_reach_members_only() {
+    let keyring = Keyring::start();
+    let server = Server::start();
+    let (ann, bob, eve) = (OnlineDevice::new(&keyring), OnlineDevice::new(&keyring), OnlineDevice::new(&keyring));
+    register(&ann, &server, "ann@example.com");
+    register(&bob, &server, "bob@example.com");
+    register(&eve, &server, "eve@example.com");
+
+    let teams = ann.run(&["team", "create", "--name", "Crew"]);
+    let team = teams[0]["id"].as_str().unwrap().to_string();
+    let chat = ann.run(&["chat", "create", "--name", "Crew chat", "--team", &team])["id"].as_str().unwrap().to_string();
+    ann.run(&["chat", "post", &chat, "--text", "welcome aboard"]);
+    ann.run(&["resource", "create", "--type", "Note", "--name", "Crew notes", "--team", &team]);
+    sync(&ann);
+
+    // Not members: nothing of the team reaches them.
+    for outsider in [&bob, &eve] {
+        sync(outsider);
+        assert!(!outsider.export().contains("welcome aboard"));
+    }
+
+    // An invite, accepted; another, declined.
+    ann.run(&["team", "invite", &team, "--email", "bob@example.com"]);
+    ann.run(&["team", "invite", &team, "--email", "eve@example.com"]);
+    let invites = bob.run(&["team", "invites"]);
+    assert_eq!(invites[0]["teamName"], "Crew");
+    let joined = bob.run(&["team", "accept", &team]);
+    assert_eq!(joined[0]["members"].as_array().unwrap().len(), 2);
+    assert_eq!(eve.run(&["team", "decline", &team]).as_array().unwrap().len(), 0);
+    sync(&bob);
+    let export = bob.export();
+    assert!(export.contains("welcome aboard") && export.contains("Crew notes"), "a member receives the team's chat");
+    sync(&eve);
+    assert!(!eve.export().contains("welcome aboard"), "a declined invite opens nothing");
+
+    // Removed: nothing new reaches bob.
+    let bob_user = bob.run(&["account", "status"])["userId"].as_str().unwrap().to_string();
+    ann.run(&["team", "remove", &team, "--user", &bob_user]);
+    ann.run(&["chat", "post", &chat, "--text", "after bob left"]);
+    sync(&ann);
+    sync(&bob);
+    let export = bob.export();
+    assert!(export.contains("welcome aboard"), "what bob had stays on his device");
+    assert!(!export.contains("after bob left"), "no further change reaches a removed member");
+    assert!(bob.run(&["team", "list"]).as_array().unwrap().is_empty());
+}

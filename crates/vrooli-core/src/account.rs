@@ -1,0 +1,164 @@
+//! The signed-in account, as the local tables see it: the account's user
+//! becomes this device's user (it owns what the device creates from now on),
+//! and the account's teams — with their members and the invites addressed
+//! to this user — are written into `team`, `team_translation`, `member` and
+//! `member_invite`. These rows come from the server, not from documents;
+//! ids and public ids follow from the server's ids, so every device writes
+//! the same rows.
+
+use std::collections::HashSet;
+
+use rusqlite::params;
+use sha2::{Digest, Sha256};
+use vrooli_model::entities::Member as MemberRow;
+use vrooli_model::entities::{Chat, MemberInvite, Resource, Run, Team, TeamTranslation, User};
+use vrooli_model::enums::InviteStatus;
+use vrooli_model::{Entity, Timestamp};
+use vrooli_protocol::wire;
+
+use crate::doc_id::DocId;
+use crate::error::CoreError;
+use crate::refs::{derived_public_id, user_row, LOCAL_USER_KEY};
+use crate::workspace::{int, Tx, Workspace};
+
+/// A 62-bit id that follows from its parts, for rows the server has no id for.
+fn derived_id(kind: &str, a: i64, b: i64) -> i64 {
+    let digest = Sha256::digest(format!("vrooli {kind} {a} {b}").as_bytes());
+    let mut bytes = [0u8; 8];
+    bytes.copy_from_slice(&digest[..8]);
+    (u64::from_le_bytes(bytes) >> 2) as i64
+}
+
+fn parse(id: &str, what: &'static str) -> Result<i64, CoreError> {
+    id.parse().map_err(|_| CoreError::NotFound { entity: what, id: id.to_string() })
+}
+
+fn millis(ms: i64) -> Timestamp {
+    Timestamp::from_micros(ms.saturating_mul(1000))
+}
+
+/// A user row for an account: its email as its name until it says otherwise.
+fn ensure_account_user(t: &mut Tx<'_, '_>, id: i64, email: &str) -> Result<(), CoreError> {
+    if t.w.get_row(User::TABLE, id)?.is_none() {
+        let name: String = email.chars().take(128).collect();
+        t.w.put_row(User::TABLE, user_row(id, &name).into_values())?;
+    }
+    Ok(())
+}
+
+fn put_team(t: &mut Tx<'_, '_>, id: i64, name: &str, created_at: i64) -> Result<(), CoreError> {
+    let at = millis(created_at);
+    let existing =
+        t.w.get_row(Team::TABLE, id)?.map(Team::from_values).transpose().map_err(vrooli_store::StoreError::from)?;
+    let team = existing.unwrap_or(Team {
+        id,
+        public_id: derived_public_id("team", id),
+        created_at: at,
+        updated_at: at,
+        ..Default::default()
+    });
+    t.w.put_row(Team::TABLE, team.into_values())?;
+    let translation = TeamTranslation {
+        id: derived_id("team_translation", id, 0),
+        name: name.chars().take(128).collect(),
+        language: "en".into(),
+        team_id: id,
+        ..Default::default()
+    };
+    t.w.put_row(TeamTranslation::TABLE, translation.into_values())?;
+    Ok(())
+}
+
+impl Workspace {
+    /// Makes the account's user this device's user.
+    pub fn adopt_account(&mut self, user_id: i64, email: &str) -> Result<(), CoreError> {
+        self.transact(|t| {
+            ensure_account_user(t, user_id, email)?;
+            t.w.transaction()
+                .prepare_cached("INSERT OR REPLACE INTO local_meta (key, value) VALUES (?1, ?2)")?
+                .execute(params![LOCAL_USER_KEY, user_id.to_string()])?;
+            Ok(())
+        })
+    }
+
+    /// Writes the account's teams, members and the invites addressed to it.
+    /// Members who left are removed; the teams themselves stay, so documents
+    /// already here keep their rows.
+    pub fn apply_teams(&mut self, me: i64, teams: &[wire::Team], invites: &[wire::Invite]) -> Result<(), CoreError> {
+        self.transact(|t| {
+            for team in teams {
+                let team_id = parse(&team.id, "team")?;
+                put_team(t, team_id, &team.name, team.created_at)?;
+                let mut present = HashSet::new();
+                for member in &team.members {
+                    let user = parse(&member.user_id, "user")?;
+                    ensure_account_user(t, user, &member.email)?;
+                    let id = derived_id("member", team_id, user);
+                    present.insert(id);
+                    let at = millis(member.joined_at);
+                    let row = MemberRow {
+                        id,
+                        public_id: derived_public_id("member", id),
+                        created_at: at,
+                        updated_at: at,
+                        is_admin: member.is_admin,
+                        team_id,
+                        user_id: user,
+                        ..Default::default()
+                    };
+                    t.w.put_row(MemberRow::TABLE, row.into_values())?;
+                }
+                for stale in t.ids_where("member", "teamId", team_id)? {
+                    if !present.contains(&stale) {
+                        t.w.delete_if_exists(MemberRow::TABLE, stale)?;
+                    }
+                }
+            }
+            // This account's memberships in teams the server no longer lists are gone.
+            let listed: HashSet<i64> = teams.iter().filter_map(|team| team.id.parse().ok()).collect();
+            for member in t.ids_where("member", "userId", me)? {
+                let row = t.w.get_row(MemberRow::TABLE, member)?;
+                let team = row.as_deref().and_then(|r| int(MemberRow::TABLE, r, "teamId"));
+                if team.is_some_and(|team| !listed.contains(&team)) {
+                    t.w.delete_if_exists(MemberRow::TABLE, member)?;
+                }
+            }
+            let mut pending = HashSet::new();
+            for invite in invites {
+                let team_id = parse(&invite.team_id, "team")?;
+                put_team(t, team_id, &invite.team_name, invite.created_at)?;
+                let id = derived_id("member_invite", team_id, me);
+                pending.insert(id);
+                let at = millis(invite.created_at);
+                let row = MemberInvite {
+                    id,
+                    created_at: at,
+                    updated_at: at,
+                    status: InviteStatus::Pending,
+                    will_be_admin: invite.will_be_admin,
+                    team_id,
+                    user_id: me,
+                    ..Default::default()
+                };
+                t.w.put_row(MemberInvite::TABLE, row.into_values())?;
+            }
+            for stale in t.ids_where("member_invite", "userId", me)? {
+                if !pending.contains(&stale) {
+                    t.w.delete_if_exists(MemberInvite::TABLE, stale)?;
+                }
+            }
+            Ok(())
+        })
+    }
+
+    /// The team a document belongs to, if any (read from its projected rows);
+    /// the sync server files it under that team, else under the user.
+    pub fn document_team(&self, id: &DocId) -> Result<Option<i64>, CoreError> {
+        let (table, row_id, column) = match *id {
+            DocId::Chat(chat) | DocId::Messages { chat, .. } => (Chat::TABLE, chat, "teamId"),
+            DocId::Resource(resource) => (Resource::TABLE, resource, "ownedByTeamId"),
+            DocId::Run(run) => (Run::TABLE, run, "teamId"),
+        };
+        Ok(self.store.get_row(table.name, row_id)?.and_then(|row| int(table, &row, column)))
+    }
+}
