@@ -173,3 +173,19 @@ pub struct NewInvite {
     #[serde(default)]
     pub admin: bool,
 }
+
+/// Path of the WebSocket that tells a connected device at once which
+/// documents changed. The upgrade request carries `Authorization: Bearer`.
+pub const EVENTS_PATH: &str = "/v1/events";
+
+/// One message on the events WebSocket (JSON text frames), server → device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", tag = "type")]
+pub enum Event {
+    /// Documents this device may read changed (by another device); sync them.
+    Changed { docs: Vec<String>, cursor: u64 },
+    /// Team membership or invites changed for this account; refresh teams.
+    TeamsChanged,
+    /// The device's session ended (revoked or expired); the socket closes next.
+    SignedOut,
+}
