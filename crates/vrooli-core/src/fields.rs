@@ -98,6 +98,34 @@ fn to_value<D: ReadDoc>(doc: &D, value: AmValue<'_>, id: &ObjId) -> Result<Value
     })
 }
 
+/// What an empty merged text that must not be empty shows.
+pub(crate) const EMPTY_TEXT: &str = "…";
+
+/// Fits merged text to its column's length rules. Each device's edit is
+/// valid, but two concurrent edits can merge into text no single edit could
+/// write: two renames that each delete part of a name leave it empty, two
+/// long ones add up past the limit. Refusing such a row would stop the
+/// devices from ever exchanging that document again, so the projection shows
+/// the text fitted — cut to the limit, or `…` when it must not be empty —
+/// the same on every device; the document keeps the merged text, and the
+/// next edit replaces it.
+fn fit_text(column: &vrooli_model::ColumnDef, text: String) -> String {
+    use vrooli_model::rules::Check;
+    let mut text = text;
+    for check in column.checks {
+        match check {
+            Check::MaxLength(n) if text.chars().count() > *n as usize => {
+                text = text.chars().take(*n as usize).collect();
+            }
+            Check::MinLength(n) if text.chars().count() < *n as usize => {
+                text = EMPTY_TEXT.repeat(*n as usize);
+            }
+            _ => {}
+        }
+    }
+    text
+}
+
 /// The entity at `obj` as a row; derived and missing columns are NULL.
 pub(crate) fn read_row<D: ReadDoc>(doc: &D, obj: &ObjId, layout: &Layout) -> Result<Vec<Value>, CoreError> {
     let mut row = Vec::with_capacity(layout.table.columns.len());
@@ -106,9 +134,13 @@ pub(crate) fn read_row<D: ReadDoc>(doc: &D, obj: &ObjId, layout: &Layout) -> Res
             row.push(Value::Null);
             continue;
         }
-        row.push(match doc.get(obj, column.name)? {
+        let value = match doc.get(obj, column.name)? {
             Some((value, id)) => to_value(doc, value, &id)?,
             None => Value::Null,
+        };
+        row.push(match (layout.kind(column.name), value) {
+            (Kind::Text, Value::Text(text)) => Value::Text(fit_text(column, text)),
+            (_, value) => value,
         });
     }
     Ok(row)
