@@ -34,6 +34,7 @@ mod refs;
 mod resource;
 mod run;
 mod sync;
+mod sync_state;
 mod workspace;
 
 pub use doc_id::DocId;

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use automerge::sync::{Message, State, SyncDoc};
-use automerge::{Automerge, PatchLog};
+use automerge::{Automerge, ChangeHash, PatchLog};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PeerError {
@@ -48,6 +48,16 @@ impl Peer {
     pub fn forget(&mut self, doc_id: &str) {
         self.states.remove(doc_id);
     }
+
+    /// The heads this side last sent for `doc`, if it sent anything.
+    ///
+    /// Once [`Peer::outgoing`] returns `None` after the other side answered
+    /// every message it was sent, the other side holds exactly these heads
+    /// or more: it either said it has them, or stayed silent on receiving
+    /// them, which the protocol does only when both sides' heads are equal.
+    pub fn sent_heads(&self, doc_id: &str) -> Option<&[ChangeHash]> {
+        self.states.get(doc_id).filter(|s| s.have_responded).map(|s| s.last_sent_heads.as_slice())
+    }
 }
 
 #[cfg(test)]
@@ -78,6 +88,20 @@ mod tests {
             }
         }
         assert_eq!(a.get_heads(), b.get_heads());
+    }
+
+    #[test]
+    fn sent_heads_are_the_heads_of_the_last_message() {
+        let mut a = Automerge::new();
+        a.transact(|tx| tx.put(ROOT, "x", 1)).unwrap();
+        let mut pa = Peer::default();
+        assert_eq!(pa.sent_heads("d"), None, "nothing sent yet");
+        assert!(pa.outgoing("d", &a).is_some());
+        assert_eq!(pa.sent_heads("d"), Some(a.get_heads().as_slice()));
+        a.transact(|tx| tx.put(ROOT, "x", 2)).unwrap();
+        assert_ne!(pa.sent_heads("d"), Some(a.get_heads().as_slice()), "a change not sent yet");
+        pa.forget("d");
+        assert_eq!(pa.sent_heads("d"), None);
     }
 
     #[test]
