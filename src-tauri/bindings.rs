@@ -4,15 +4,44 @@
 //! when it drifts. Regenerate it with `VROOLI_UPDATE_BINDINGS=1 cargo test -p vrooli-desktop
 //! bindings`.
 
-use tauri_specta::{collect_commands, Builder};
+use tauri_specta::{collect_commands, collect_events, Builder};
 
-use crate::commands;
+use crate::{commands, events};
 
-/// Every command the UI may call. Adding one here also needs it in `APP_COMMANDS` of
-/// `src-tauri/build.rs` and in a capability under `capabilities/`.
+/// Every command the UI may call and every event it hears. Adding a command here also needs it
+/// in `APP_COMMANDS` of `src-tauri/build.rs` and in a capability under `capabilities/`.
 pub fn builder() -> Builder<tauri::Wry> {
+    use commands::{chat, docs, resource, run, search, settings, store};
     Builder::<tauri::Wry>::new()
-        .commands(collect_commands![commands::store::row_counts])
+        .commands(collect_commands![
+            store::row_counts,
+            chat::list_chats,
+            chat::get_chat,
+            chat::create_chat,
+            chat::post_message,
+            chat::edit_message,
+            chat::delete_message,
+            chat::mark_chat_read,
+            resource::list_resources,
+            resource::get_resource,
+            resource::create_resource,
+            resource::add_version,
+            resource::set_version_name,
+            resource::set_version_notes,
+            resource::tag_resource,
+            run::list_runs,
+            run::get_run,
+            run::create_run,
+            run::set_run_status,
+            run::add_run_step,
+            run::add_run_io,
+            search::search,
+            docs::document_history,
+            docs::document_at,
+            settings::get_settings,
+            settings::set_theme,
+        ])
+        .events(collect_events![events::DocumentsChanged])
         // Commands only serialise their output, so one type per Rust type is enough; with
         // phases on, `CommandError` would also get a `_Deserialize` twin the UI never sees.
         .disable_serde_phases()
@@ -31,6 +60,21 @@ mod tests {
 
     fn export_typescript(path: &std::path::Path) {
         builder().export(Typescript::default(), path).unwrap();
+    }
+
+    /// Every registered command is also in the build script's app manifest (`APP_COMMANDS`),
+    /// or the ACL would deny it at run time.
+    #[test]
+    fn every_command_has_a_permission() {
+        let manifest = include_str!("build.rs");
+        let bindings = fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(BINDINGS_PATH)).unwrap();
+        for line in bindings.lines() {
+            if let Some(start) = line.find("__TAURI_INVOKE(\"") {
+                let rest = &line[start + "__TAURI_INVOKE(\"".len()..];
+                let name = &rest[..rest.find('"').unwrap()];
+                assert!(manifest.contains(&format!("\"{name}\"")), "{name} is missing from APP_COMMANDS in build.rs");
+            }
+        }
     }
 
     #[test]

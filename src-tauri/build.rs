@@ -7,7 +7,34 @@ use std::{error::Error, fs, path::Path};
 
 /// Every `#[tauri::command]` registered in `src-tauri/bindings.rs`; a command missing here is
 /// denied at run time, which the desktop smoke test (`cargo xtask test`) would catch.
-const APP_COMMANDS: &[&str] = &["row_counts"];
+const APP_COMMANDS: &[&str] = &[
+    "row_counts",
+    "list_chats",
+    "get_chat",
+    "create_chat",
+    "post_message",
+    "edit_message",
+    "delete_message",
+    "mark_chat_read",
+    "list_resources",
+    "get_resource",
+    "create_resource",
+    "add_version",
+    "set_version_name",
+    "set_version_notes",
+    "tag_resource",
+    "list_runs",
+    "get_run",
+    "create_run",
+    "set_run_status",
+    "add_run_step",
+    "add_run_io",
+    "search",
+    "document_history",
+    "document_at",
+    "get_settings",
+    "set_theme",
+];
 
 /// Embedded in place of the real UI when `ui/dist` has not been built yet.
 const PLACEHOLDER_PAGE: &str = "<!doctype html><meta charset=\"utf-8\"><title>Vrooli</title>\

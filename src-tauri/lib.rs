@@ -1,27 +1,34 @@
-//! The Tauri shell of Vrooli: an adapter between the webview and `vrooli-store`.
+//! The Tauri shell of Vrooli: an adapter between the webview and the library crates.
 //!
-//! This crate holds no SQL and no domain rules. It wires logging, opens the store in the data
-//! directory (`VROOLI_DATA_DIR` overrides the platform default), registers the commands listed
-//! in [`bindings`] and runs the window. Each command lives in `commands/<area>.rs` and only
-//! converts between transport types and one library call.
+//! This crate holds no SQL and no domain rules. It wires logging, opens the workspace in the
+//! data directory (`VROOLI_DATA_DIR` overrides the platform default) and this device's
+//! preferences beside it, registers the commands and events listed in [`bindings`] and runs
+//! the window. Each command lives in `commands/<area>.rs` and only converts between transport
+//! types (`views`) and one library call; after a write it sends `events::DocumentsChanged`.
 
 mod bindings;
 mod commands;
 mod error;
+mod events;
+mod prefs;
 mod state;
+mod views;
 
-use std::process::ExitCode;
+use std::{io::IsTerminal, process::ExitCode, time::Instant};
 
 use tracing_subscriber::EnvFilter;
-use vrooli_store::{DataDir, Store, StoreError};
+use vrooli_core::{CoreError, Workspace};
+use vrooli_model::SystemClock;
+use vrooli_store::DataDir;
 
 /// Runs the desktop app until its last window closes.
 ///
-/// A failure to open the store or to start Tauri is logged and turned into a non-zero exit
+/// A failure to open the workspace or to start Tauri is logged and turned into a non-zero exit
 /// code rather than a panic.
 pub fn run() -> ExitCode {
+    let started = Instant::now();
     init_tracing();
-    match launch() {
+    match launch(started) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             tracing::error!(%error, "vrooli desktop stopped");
@@ -32,27 +39,40 @@ pub fn run() -> ExitCode {
 
 #[derive(Debug, thiserror::Error)]
 enum LaunchError {
-    #[error("cannot open the store: {0}")]
-    Store(#[from] StoreError),
+    #[error("cannot open the workspace: {0}")]
+    Workspace(#[from] CoreError),
+    #[error("cannot read this device's preferences: {0}")]
+    Prefs(#[from] prefs::PrefsError),
     #[error("tauri failed: {0}")]
     Tauri(#[from] tauri::Error),
 }
 
-fn launch() -> Result<(), LaunchError> {
-    let data_dir = DataDir::resolve(None)?;
-    let store = Store::open(&data_dir)?;
-    tracing::info!(data_dir = %data_dir.path().display(), "store opened");
+fn launch(started: Instant) -> Result<(), LaunchError> {
+    let data_dir = DataDir::resolve(None).map_err(CoreError::from)?;
+    let workspace = Workspace::open(&data_dir)?;
+    let prefs = prefs::Prefs::load(data_dir.path())?;
+    tracing::info!(data_dir = %data_dir.path().display(), "workspace opened");
+    let state = state::AppState::new(workspace, prefs, data_dir.path().to_path_buf(), Box::new(SystemClock), started);
 
-    let commands = bindings::builder();
+    let bindings = bindings::builder();
     tauri::Builder::default()
-        .manage(state::AppState::new(store))
-        .invoke_handler(commands.invoke_handler())
+        .manage(state)
+        .invoke_handler(bindings.invoke_handler())
+        .on_page_load(move |_, payload| {
+            let since_start_ms = started.elapsed().as_secs_f64() * 1000.0;
+            tracing::info!(event = ?payload.event(), since_start_ms, "page load");
+        })
+        .setup(move |app| {
+            bindings.mount_events(app);
+            Ok(())
+        })
         .run(tauri::generate_context!())?;
     Ok(())
 }
 
-/// Logs go to stderr; `RUST_LOG` overrides the default `info` level.
+/// Logs go to stderr, coloured only on a terminal; `RUST_LOG` overrides the default `info` level.
 fn init_tracing() {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    let ansi = std::io::stderr().is_terminal();
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi).init();
 }

@@ -17,13 +17,10 @@ pub struct TableRows {
 }
 
 /// Row counts of every table, in the store's order.
-///
-/// `async` so that Tauri runs it on its worker pool: a synchronous command runs on the main
-/// thread and would freeze the window while SQLite counts.
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all, err(Debug))]
 pub async fn row_counts(state: State<'_, AppState>) -> Result<Vec<TableRows>, CommandError> {
-    let counts = state.with_store(|store| store.row_counts())?;
+    let counts = state.read(|store| store.row_counts())?;
     Ok(counts.into_iter().map(|count| TableRows { table: count.table.to_owned(), rows: count.rows }).collect())
 }

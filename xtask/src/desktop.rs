@@ -13,8 +13,12 @@ use crate::process;
 /// Builds the debug desktop binary and returns its path.
 pub fn build(root: &Path) -> Result<PathBuf> {
     process::cargo(root, &["build", "--package", "vrooli-desktop"])?;
-    let target = env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
-    Ok(target.join("debug").join("vrooli-desktop"))
+    Ok(target_dir(root).join("debug").join("vrooli-desktop"))
+}
+
+/// Cargo's target directory (`CARGO_TARGET_DIR`, else `target/`).
+pub fn target_dir(root: &Path) -> PathBuf {
+    env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from)
 }
 
 /// Fails early, in one line, when there is no display to open a window on.

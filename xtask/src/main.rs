@@ -4,6 +4,7 @@
 
 mod codegen;
 mod desktop;
+mod e2e;
 mod process;
 mod smoke;
 mod system_deps;
@@ -29,7 +30,8 @@ enum Task {
     Run,
     /// Everything CI checks: fmt, clippy, Rust tests, UI tests and a desktop smoke test.
     Test,
-    /// Only the desktop smoke test of `test` (builds the UI and the app first).
+    /// Only the desktop tests of `test`: the scenarios in the real window, screenshots and
+    /// speed figures (builds the UI and the app first).
     Smoke,
     /// `cargo bench --workspace`, passing extra arguments through.
     Bench {
@@ -91,7 +93,7 @@ fn test() -> Result<()> {
     })?;
     steps.run("cargo test", || process::cargo(&root, &["test", "--workspace"]))?;
     steps.run("UI tests (vitest)", || ui::test(&root))?;
-    steps.run("desktop smoke test", || smoke::run(&root))?;
+    steps.run("desktop tests (e2e)", || smoke::run(&root))?;
     steps.summary();
     Ok(())
 }

@@ -1,48 +1,44 @@
-//! The desktop smoke test: the real app, in a real window, showing data from the real store.
+//! The desktop test harness: the real app, in a real window, on a real store.
 //!
 //! The app runs under Xvfb inside its own D-Bus session (the GTK accessibility helpers it
 //! starts would otherwise outlive it), driven over WebDriver by tauri-driver and Debian's
-//! WebKitWebDriver, with a fresh `VROOLI_DATA_DIR` into which a few tags were written through
-//! `vrooli-store`. It passes when the window lists the store's tables with a row count each and
-//! shows `tag` with exactly the number seeded, so the numbers can only have come from that
-//! database through the Rust command. A screenshot is saved to
-//! `target/e2e-screenshots/row-counts.png`.
+//! WebKitWebDriver, with a fresh `VROOLI_DATA_DIR` seeded through the library crates before it
+//! starts (see `e2e::seed`). One app process runs every scenario of `e2e`, in order; each saves
+//! a screenshot to `target/e2e-screenshots/`. After the app closed, the database is checked
+//! directly, and the speed figures (startup, first paint, opening a 10,000-message chat,
+//! resident memory) are printed — measured, not gated.
 
 use std::{
-    fs,
+    fs::{self, File},
     net::TcpListener,
     os::unix::process::CommandExt,
     path::{Path, PathBuf},
-    process::{Child, Command},
+    process::{Child, Command, Stdio},
     thread,
     time::{Duration, Instant},
 };
 
-use anyhow::{bail, ensure, Context, Result};
+use anyhow::{Context, Result};
 
-use vrooli_model::entities::Tag;
-use vrooli_store::{DataDir, Store};
+use crate::{desktop, e2e, process, webdriver};
 
-use crate::{desktop, process, webdriver};
-
-/// Written into the temporary store before the app starts; the window must show their count.
-const SEEDED_TAGS: &[&str] = &["smoke-alpha", "smoke-beta", "smoke-gamma"];
-const SEEDED_TABLE: &str = "tag";
 const STARTUP: Duration = Duration::from_secs(60);
 
 pub fn run(root: &Path) -> Result<()> {
     let binary = desktop::build(root)?;
     let driver = ensure_tauri_driver(root)?;
-    // Holds the data dir and Xvfb's auth file, so nothing is left behind in /tmp: xvfb-run's
-    // own temporary directory would survive the signal that ends it.
+    // Holds the data dir, the app's log and Xvfb's auth file, so nothing is left behind in
+    // /tmp: xvfb-run's own temporary directory would survive the signal that ends it.
     let scratch = tempfile::tempdir().context("cannot create a temporary directory")?;
     let data_dir = scratch.path().join("data");
     let auth_file = scratch.path().join("Xauthority");
+    let log_path = scratch.path().join("app.log");
     fs::write(&auth_file, b"").context("cannot create the X auth file")?;
-    seed(&data_dir)?;
+    let seeded = e2e::seed(&data_dir, &desktop::target_dir(root))?;
     let port = free_port()?;
     let native_port = free_port()?;
 
+    let log = File::create(&log_path).context("cannot create the app's log file")?;
     let mut command = Command::new("xvfb-run");
     command
         .args(["-a", "--server-args=-screen 0 1280x800x24", "-f"])
@@ -50,69 +46,38 @@ pub fn run(root: &Path) -> Result<()> {
         .args(["dbus-run-session", "--"])
         .arg(&driver)
         .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
-        .env("VROOLI_DATA_DIR", &data_dir);
+        .env("VROOLI_DATA_DIR", &data_dir)
+        .env("RUST_LOG", "info")
+        .stderr(Stdio::from(log));
     let driver_group = ProcessGroup::spawn(command)?;
 
-    webdriver::wait_until_ready(port, STARTUP)?;
-    let application = binary.to_string_lossy();
-    let session = webdriver::Session::start(port, &application)?;
-    let checked = check_window(&session, root);
-    let ended = session.end();
+    let screenshots = root.join("target/e2e-screenshots");
+    fs::create_dir_all(&screenshots).with_context(|| format!("cannot create {}", screenshots.display()))?;
+    let outcome = webdriver::wait_until_ready(port, STARTUP).and_then(|()| {
+        let session = webdriver::Session::start(port, &binary.to_string_lossy())?;
+        let ctx = e2e::Ctx { session: &session, screenshots: &screenshots, seeded: &seeded };
+        let ran = e2e::run_all(&ctx);
+        let memory = ran.as_ref().ok().map(|_| e2e::resident_memory(driver_group.id()));
+        let ended = session.end();
+        ran.and_then(|figures| ended.map(|()| (figures, memory)))
+    });
     drop(driver_group);
-    checked?;
-    ended?;
-    eprintln!("smoke test: ok");
+    let log_text = fs::read_to_string(&log_path).unwrap_or_default();
+    let (figures, memory) = outcome.inspect_err(|_| print_log_tail(&log_text))?;
+    e2e::check_database(&data_dir, &seeded)?;
+    e2e::report(&figures, memory.as_deref().unwrap_or_default(), &log_text);
+    eprintln!("desktop tests: ok (screenshots in {})", screenshots.display());
     Ok(())
 }
 
-fn seed(dir: &Path) -> Result<()> {
-    let data_dir = DataDir::resolve(Some(dir.to_path_buf()))?;
-    let mut store = Store::open(&data_dir)?;
-    for name in SEEDED_TAGS {
-        store.insert(Tag { tag: (*name).to_owned(), ..Tag::default() })?;
+/// On a failure the app's own log says most; its last lines go to stderr.
+fn print_log_tail(log: &str) {
+    let lines: Vec<&str> = log.lines().collect();
+    eprintln!("--- last lines of the app's log ---");
+    for line in &lines[lines.len().saturating_sub(40)..] {
+        eprintln!("{line}");
     }
-    Ok(())
-}
-
-fn check_window(session: &webdriver::Session, root: &Path) -> Result<()> {
-    let rows = session.wait_for("[data-testid=row-counts] tbody tr, [data-testid=load-error]", STARTUP)?;
-    let screenshot = save_screenshot(session, root);
-
-    if let Some(error) = session.find_all("[data-testid=load-error]")?.first() {
-        bail!("the window shows an error: {}", session.text(error)?);
-    }
-    ensure!(!rows.is_empty(), "no row counts appeared within {STARTUP:?}");
-
-    let names = session.find_all("[data-testid=row-counts] tbody th")?;
-    let counts = session.find_all("[data-testid=row-counts] tbody td")?;
-    ensure!(
-        names.len() == rows.len() && counts.len() == rows.len(),
-        "each row should have one table name and one count"
-    );
-    let mut seeded_rows = None;
-    for (name, count) in names.iter().zip(&counts) {
-        let name = session.text(name)?;
-        let count = session.text(count)?;
-        ensure!(!name.is_empty(), "a row shows a count but no table name");
-        // Digit grouping depends on the locale; the digits do not.
-        let digits: String = count.chars().filter(char::is_ascii_digit).collect();
-        let number: u64 = digits.parse().with_context(|| format!("row `{name}` shows `{count}`, not a number"))?;
-        if name == SEEDED_TABLE {
-            seeded_rows = Some(number);
-        }
-    }
-    let expected = SEEDED_TAGS.len() as u64;
-    ensure!(seeded_rows == Some(expected), "table `{SEEDED_TABLE}` should show {expected} rows, shows {seeded_rows:?}");
-    eprintln!("smoke test: the window lists {} tables", rows.len());
-    screenshot.map(|path| eprintln!("smoke test: screenshot at {}", path.display()))
-}
-
-fn save_screenshot(session: &webdriver::Session, root: &Path) -> Result<PathBuf> {
-    let dir = root.join("target/e2e-screenshots");
-    fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let path = dir.join("row-counts.png");
-    fs::write(&path, session.screenshot()?).with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(path)
+    eprintln!("--- end of the app's log ---");
 }
 
 /// tauri-driver from PATH or cargo's bin dir, installed with `cargo install` when missing.
@@ -140,17 +105,23 @@ fn free_port() -> Result<u16> {
 }
 
 /// A command started in a process group of its own, so that everything it starts (Xvfb,
-/// dbus-daemon, tauri-driver, WebKitWebDriver, the app) is ended together on drop.
-struct ProcessGroup {
+/// dbus-daemon, tauri-driver, WebKitWebDriver, the app and its WebKit processes) is ended
+/// together on drop.
+pub struct ProcessGroup {
     child: Child,
 }
 
 impl ProcessGroup {
-    fn spawn(mut command: Command) -> Result<Self> {
+    pub fn spawn(mut command: Command) -> Result<Self> {
         let line = process::describe(&command);
         eprintln!("$ {line} &");
         let child = command.process_group(0).spawn().with_context(|| format!("cannot start `{line}`"))?;
         Ok(Self { child })
+    }
+
+    /// The group's id (its leader's pid).
+    pub fn id(&self) -> u32 {
+        self.child.id()
     }
 
     fn signal(&self, signal: &str) {

@@ -1,5 +1,6 @@
-//! A minimal W3C WebDriver client over plain HTTP, enough for the smoke test: open a session,
-//! find elements by CSS selector, read their text, take a screenshot.
+//! A minimal W3C WebDriver client over plain HTTP, enough for the desktop tests: open a session,
+//! find elements by CSS selector, click them, type into them, read their text, run a script in
+//! the page, take a screenshot.
 //!
 //! It only ever talks to tauri-driver on 127.0.0.1.
 
@@ -14,6 +15,13 @@ use serde_json::{json, Value};
 
 /// The key under which W3C WebDriver returns an element reference.
 const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+/// Keys as WebDriver spells them inside typed text.
+pub mod keys {
+    pub const ENTER: &str = "\u{E007}";
+    pub const SHIFT: &str = "\u{E008}";
+    pub const CONTROL: &str = "\u{E009}";
+}
 
 pub struct Session {
     agent: ureq::Agent,
@@ -76,6 +84,23 @@ impl Session {
             .collect()
     }
 
+    /// The elements matching `css` inside `parent`.
+    pub fn find_within(&self, parent: &Element, css: &str) -> Result<Vec<Element>> {
+        let url = format!("{}/{}/element/{}/elements", self.base, self.id, parent.0);
+        let body = json!({ "using": "css selector", "value": css });
+        let value = send(self.agent.post(&url).send_json(&body), "find elements within")?;
+        let found = value.as_array().context("find elements within: reply is not a list")?;
+        found
+            .iter()
+            .map(|element| {
+                element[ELEMENT_KEY]
+                    .as_str()
+                    .map(|id| Element(id.to_owned()))
+                    .context("find elements within: reply holds no element reference")
+            })
+            .collect()
+    }
+
     /// Polls for `css` until it matches something or `timeout` passes.
     pub fn wait_for(&self, css: &str, timeout: Duration) -> Result<Vec<Element>> {
         let deadline = Instant::now() + timeout;
@@ -86,6 +111,79 @@ impl Session {
             }
             thread::sleep(Duration::from_millis(250));
         }
+    }
+
+    /// Polls for the first element matching `css`; an error names the selector on time-out.
+    pub fn wait_one(&self, css: &str, timeout: Duration) -> Result<Element> {
+        self.wait_for(css, timeout)?
+            .into_iter()
+            .next()
+            .with_context(|| format!("nothing matched `{css}` within {timeout:?}"))
+    }
+
+    /// Polls until `check` holds for the page, returning its last answer on time-out as an error.
+    pub fn wait_until(&self, what: &str, timeout: Duration, mut check: impl FnMut() -> Result<bool>) -> Result<()> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if check()? {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                bail!("{what}: not so within {timeout:?}");
+            }
+            thread::sleep(Duration::from_millis(150));
+        }
+    }
+
+    pub fn click(&self, element: &Element) -> Result<()> {
+        let url = format!("{}/{}/element/{}/click", self.base, self.id, element.0);
+        send(self.agent.post(&url).send_json(json!({})), "element click").map(drop)
+    }
+
+    /// Types `text` into the element (WebDriver key codes from [`keys`] press those keys).
+    pub fn type_into(&self, element: &Element, text: &str) -> Result<()> {
+        let url = format!("{}/{}/element/{}/value", self.base, self.id, element.0);
+        send(self.agent.post(&url).send_json(json!({ "text": text })), "element send keys").map(drop)
+    }
+
+    pub fn clear(&self, element: &Element) -> Result<()> {
+        let url = format!("{}/{}/element/{}/clear", self.base, self.id, element.0);
+        send(self.agent.post(&url).send_json(json!({})), "element clear").map(drop)
+    }
+
+    /// Presses and releases `keys` together (e.g. Control and `k`), wherever the focus is.
+    pub fn chord(&self, keys: &[&str]) -> Result<()> {
+        let mut actions = Vec::new();
+        for key in keys {
+            actions.push(json!({ "type": "keyDown", "value": key }));
+        }
+        for key in keys.iter().rev() {
+            actions.push(json!({ "type": "keyUp", "value": key }));
+        }
+        let url = format!("{}/{}/actions", self.base, self.id);
+        let body = json!({ "actions": [{ "type": "key", "id": "keyboard", "actions": actions }] });
+        send(self.agent.post(&url).send_json(&body), "perform actions")?;
+        let release = format!("{}/{}/actions", self.base, self.id);
+        send(self.agent.delete(&release).call(), "release actions").map(drop)
+    }
+
+    /// An attribute of the element, `None` when it has none.
+    pub fn attribute(&self, element: &Element, name: &str) -> Result<Option<String>> {
+        let url = format!("{}/{}/element/{}/attribute/{name}", self.base, self.id, element.0);
+        let value = send(self.agent.get(&url).call(), "element attribute")?;
+        Ok(value.as_str().map(str::to_owned))
+    }
+
+    /// Runs `script` (a function body; `arguments` holds `args`) in the page and returns its value.
+    pub fn execute(&self, script: &str, args: &[Value]) -> Result<Value> {
+        let url = format!("{}/{}/execute/sync", self.base, self.id);
+        send(self.agent.post(&url).send_json(json!({ "script": script, "args": args })), "execute script")
+    }
+
+    /// Like [`Session::execute`], but the script ends by calling its last argument with the result.
+    pub fn execute_async(&self, script: &str, args: &[Value]) -> Result<Value> {
+        let url = format!("{}/{}/execute/async", self.base, self.id);
+        send(self.agent.post(&url).send_json(json!({ "script": script, "args": args })), "execute async script")
     }
 
     pub fn text(&self, element: &Element) -> Result<String> {

@@ -1,0 +1,208 @@
+//! Chats: the list by last activity with unread counts, and one chat as a thread.
+
+use std::collections::{HashMap, HashSet};
+
+use serde::Serialize;
+use specta::Type;
+use vrooli_model::entities::{Chat, ChatInvite, ChatMessage, ChatParticipants, ChatTranslation, User};
+use vrooli_model::{Timestamp, Value};
+use vrooli_store::{Order, Store, StoreError};
+
+use super::{all, first, found, id, time};
+
+/// Unread counts stop here; the UI shows "99+".
+pub const UNREAD_CAP: u32 = 99;
+
+#[derive(Debug, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ChatName {
+    pub language: String,
+    pub name: Option<String>,
+    pub description: Option<String>,
+}
+
+impl From<ChatTranslation> for ChatName {
+    fn from(t: ChatTranslation) -> Self {
+        ChatName { language: t.language, name: t.name, description: t.description }
+    }
+}
+
+#[derive(Debug, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ChatSummary {
+    pub id: String,
+    pub names: Vec<ChatName>,
+    /// The newest of the chat's last update and its newest message.
+    pub last_activity: String,
+    /// The newest message's text, if any.
+    pub preview: Option<String>,
+    /// Messages created since the chat was last opened on this device, at most [`UNREAD_CAP`].
+    pub unread: u32,
+}
+
+#[derive(Debug, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageView {
+    pub id: String,
+    pub parent_id: Option<String>,
+    /// 0 for a message that replies to nothing (or whose parent is gone), parent's depth + 1.
+    pub depth: u32,
+    pub language: String,
+    pub text: String,
+    /// How many times it was edited.
+    pub version_index: i32,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl MessageView {
+    pub fn new(m: ChatMessage, depth: u32) -> Self {
+        MessageView {
+            id: id(m.id),
+            parent_id: m.parent_id.map(id),
+            depth,
+            language: m.language,
+            text: m.text,
+            version_index: m.version_index,
+            created_at: time(m.created_at),
+            updated_at: time(m.updated_at),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Member {
+    pub user_id: String,
+    /// The user's name, when this device has the user.
+    pub name: Option<String>,
+    /// For invites: Pending, Accepted or Declined.
+    pub status: Option<String>,
+}
+
+#[derive(Debug, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ChatThread {
+    pub id: String,
+    pub names: Vec<ChatName>,
+    pub created_at: String,
+    pub participants: Vec<Member>,
+    pub invites: Vec<Member>,
+    /// In reading order: each reply right under its parent, one level deeper.
+    pub messages: Vec<MessageView>,
+}
+
+fn by_chat(chat: i64) -> [(&'static str, Value); 1] {
+    [("chatId", Value::Integer(chat))]
+}
+
+/// Every chat, most recently active first. `opened` tells when a chat was last opened here.
+pub fn list(store: &Store, opened: impl Fn(i64) -> Option<Timestamp>) -> Result<Vec<ChatSummary>, StoreError> {
+    let mut chats = Vec::new();
+    for chat in all::<Chat>(store, &[], Order::NewestFirst)? {
+        let names = all::<ChatTranslation>(store, &by_chat(chat.id), Order::OldestFirst)?;
+        // The (chatId, createdAt) index serves these without reading the whole chat.
+        let recent = first::<ChatMessage>(store, &by_chat(chat.id), Order::NewestFirst, UNREAD_CAP)?;
+        let seen = opened(chat.id);
+        let unread = recent.iter().filter(|m| seen.is_none_or(|at| m.created_at > at)).count();
+        let newest = recent.first();
+        chats.push(ChatSummary {
+            id: id(chat.id),
+            names: names.into_iter().map(ChatName::from).collect(),
+            last_activity: time(newest.map_or(chat.updated_at, |m| m.created_at.max(chat.updated_at))),
+            preview: newest.map(|m| m.text.clone()),
+            unread: u32::try_from(unread).unwrap_or(UNREAD_CAP),
+        });
+    }
+    chats.sort_by(|a, b| b.last_activity.cmp(&a.last_activity).then_with(|| b.id.cmp(&a.id)));
+    Ok(chats)
+}
+
+/// One chat with its names, members and messages as a thread.
+pub fn thread_of(store: &Store, chat_id: i64) -> Result<ChatThread, StoreError> {
+    let chat = found(store.get::<Chat>(chat_id)?, "chat", chat_id)?;
+    let names = all::<ChatTranslation>(store, &by_chat(chat_id), Order::OldestFirst)?;
+    let participants = all::<ChatParticipants>(store, &by_chat(chat_id), Order::OldestFirst)?
+        .into_iter()
+        .map(|p| member(store, p.user_id, None))
+        .collect::<Result<_, _>>()?;
+    let invites = all::<ChatInvite>(store, &by_chat(chat_id), Order::OldestFirst)?
+        .into_iter()
+        .map(|i| member(store, i.user_id, Some(i.status.as_str().to_owned())))
+        .collect::<Result<_, _>>()?;
+    let messages = all::<ChatMessage>(store, &by_chat(chat_id), Order::OldestFirst)?;
+    Ok(ChatThread {
+        id: id(chat.id),
+        names: names.into_iter().map(ChatName::from).collect(),
+        created_at: time(chat.created_at),
+        participants,
+        invites,
+        messages: thread(messages),
+    })
+}
+
+fn member(store: &Store, user_id: i64, status: Option<String>) -> Result<Member, StoreError> {
+    let name = store.get::<User>(user_id)?.map(|u| u.name);
+    Ok(Member { user_id: id(user_id), name, status })
+}
+
+/// Orders messages as a thread: each reply directly under its parent, one level deeper;
+/// siblings (and top-level messages) by creation time, then id. A message whose parent is not
+/// among them (deleted, or not arrived) starts its own thread. Iterative, so no reply chain is
+/// too deep. (The same order as the CLI's `chat show`.)
+pub fn thread(mut messages: Vec<ChatMessage>) -> Vec<MessageView> {
+    messages.sort_by_key(|m| (m.created_at, m.id));
+    let present: HashSet<i64> = messages.iter().map(|m| m.id).collect();
+    let mut children: HashMap<i64, Vec<usize>> = HashMap::new();
+    let mut roots = Vec::new();
+    for (i, m) in messages.iter().enumerate() {
+        match m.parent_id.filter(|p| present.contains(p) && *p != m.id) {
+            Some(parent) => children.entry(parent).or_default().push(i),
+            None => roots.push(i),
+        }
+    }
+    let mut slots: Vec<Option<ChatMessage>> = messages.into_iter().map(Some).collect();
+    let mut out = Vec::with_capacity(slots.len());
+    let mut stack: Vec<(usize, u32)> = roots.into_iter().rev().map(|i| (i, 0)).collect();
+    let mut unvisited = 0;
+    loop {
+        while let Some((i, depth)) = stack.pop() {
+            let Some(message) = slots[i].take() else { continue };
+            if let Some(kids) = children.get(&message.id) {
+                stack.extend(kids.iter().rev().map(|&k| (k, depth + 1)));
+            }
+            out.push(MessageView::new(message, depth));
+        }
+        // Only a parent cycle (which no device writes) leaves messages unreached.
+        while unvisited < slots.len() && slots[unvisited].is_none() {
+            unvisited += 1;
+        }
+        if unvisited == slots.len() {
+            return out;
+        }
+        stack.push((unvisited, 0));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(id: i64, at: i64, parent: Option<i64>) -> ChatMessage {
+        ChatMessage { id, chat_id: 1, created_at: Timestamp::from_micros(at), parent_id: parent, ..Default::default() }
+    }
+
+    #[test]
+    fn replies_sit_under_their_parent_oldest_first() {
+        let shown = thread(vec![
+            message(5, 50, Some(1)),
+            message(1, 10, None),
+            message(3, 30, Some(1)),
+            message(2, 20, None),
+            message(4, 40, Some(3)),
+            message(6, 60, Some(99)),
+        ]);
+        let order: Vec<(&str, u32)> = shown.iter().map(|m| (m.id.as_str(), m.depth)).collect();
+        assert_eq!(order, [("1", 0), ("3", 1), ("4", 2), ("5", 1), ("2", 0), ("6", 0)]);
+    }
+}

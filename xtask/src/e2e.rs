@@ -1,0 +1,608 @@
+//! The desktop scenarios, run in order in one app by the harness in `smoke`: the store's row
+//! counts and settings; a chat (create, post, reply, edit, Shift+Enter, find it with search);
+//! a resource with two versions (latest marked, time travel); a run through its transitions
+//! (only legal moves offered); bad input (an over-long name shows the field's error and saves
+//! nothing); and a seeded 10,000-message chat, opened and scrolled. Each saves a screenshot.
+
+use std::{
+    fs,
+    path::Path,
+    thread,
+    time::{Duration, Instant},
+};
+
+use anyhow::{bail, ensure, Context, Result};
+use serde_json::{json, Value};
+use vrooli_core::Workspace;
+use vrooli_model::entities::{Chat, ChatMessage, ChatTranslation, Resource, ResourceVersion, Run, Tag};
+use vrooli_model::enums::RunStatus;
+use vrooli_store::{DataDir, ListQuery, Store, MAX_PAGE_SIZE};
+
+use crate::webdriver::{keys, Element, Session};
+
+const WAIT: Duration = Duration::from_secs(20);
+/// Written into the store before the app starts; the Settings screen must show their count.
+const SEEDED_TAGS: &[&str] = &["smoke-alpha", "smoke-beta", "smoke-gamma"];
+const BIG_CHAT: &str = "Ten thousand";
+const BIG_CHAT_MESSAGES: usize = 10_000;
+
+/// What was written before the app started.
+pub struct Seeded {
+    pub big_chat_id: String,
+}
+
+pub struct Ctx<'a> {
+    pub session: &'a Session,
+    pub screenshots: &'a Path,
+    pub seeded: &'a Seeded,
+}
+
+/// Figures measured in the window.
+#[derive(Default)]
+pub struct Figures {
+    /// First contentful paint, milliseconds after the page started loading.
+    pub first_paint_ms: Option<f64>,
+    /// Clicking the 10,000-message chat to its first rows painted.
+    pub big_chat_open_ms: Option<f64>,
+    /// Message rows in the DOM once it opened (the virtual list's window).
+    pub big_chat_rows: Option<u64>,
+}
+
+/// Bump when [`seed_fresh`] writes something else, so a cached seed is not reused.
+const SEED_VERSION: u32 = 1;
+
+/// Seeds `dir`: a copy of the cached seed under `target/e2e-seed/` when one was made for this
+/// seed and schema, else a fresh one (which is then cached). Posting 10,000 messages one
+/// transaction each takes about a minute in a debug build; copying takes a moment.
+pub fn seed(dir: &Path, target: &Path) -> Result<Seeded> {
+    let cache = target.join(format!("e2e-seed/v{SEED_VERSION}-schema{}", vrooli_store::latest_migration()));
+    let id_file = cache.join("big-chat-id");
+    if let Ok(id) = fs::read_to_string(&id_file) {
+        copy_dir(&cache.join("data"), dir)?;
+        eprintln!("e2e: seeded from the cache in {}", cache.display());
+        return Ok(Seeded { big_chat_id: id.trim().to_owned() });
+    }
+    let seeded = seed_fresh(dir)?;
+    let _ = fs::remove_dir_all(&cache);
+    copy_dir(dir, &cache.join("data"))?;
+    fs::write(&id_file, &seeded.big_chat_id).with_context(|| format!("cannot write {}", id_file.display()))?;
+    Ok(seeded)
+}
+
+fn copy_dir(from: &Path, to: &Path) -> Result<()> {
+    fs::create_dir_all(to).with_context(|| format!("cannot create {}", to.display()))?;
+    for entry in fs::read_dir(from).with_context(|| format!("cannot read {}", from.display()))? {
+        let entry = entry?;
+        if entry.file_type()?.is_file() {
+            fs::copy(entry.path(), to.join(entry.file_name()))
+                .with_context(|| format!("cannot copy {}", entry.path().display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// Seeds tags through the store, then a chat of [`BIG_CHAT_MESSAGES`] through the workspace
+/// (every tenth message a reply, so the thread branches).
+fn seed_fresh(dir: &Path) -> Result<Seeded> {
+    let data_dir = DataDir::resolve(Some(dir.to_path_buf()))?;
+    let mut store = Store::open(&data_dir)?;
+    for name in SEEDED_TAGS {
+        store.insert(Tag { tag: (*name).to_owned(), ..Tag::default() })?;
+    }
+    drop(store);
+    let started = Instant::now();
+    let mut workspace = Workspace::open(&data_dir)?;
+    let chat = workspace.create_chat(BIG_CHAT, "en")?;
+    let mut last_root = None;
+    for i in 0..BIG_CHAT_MESSAGES {
+        let reply_to = if i % 10 == 9 { last_root } else { None };
+        let text = format!("Seeded message {i}: the quick brown fox jumps over the lazy dog.");
+        let message = workspace.post_message(chat.id, &text, "en", reply_to)?;
+        if reply_to.is_none() {
+            last_root = Some(message.id);
+        }
+    }
+    drop(workspace);
+    eprintln!("e2e: seeded {BIG_CHAT_MESSAGES} messages in {:.1}s", started.elapsed().as_secs_f64());
+    Ok(Seeded { big_chat_id: chat.id.to_string() })
+}
+
+type Scenario = fn(&Ctx<'_>, &mut Figures) -> Result<()>;
+
+/// Runs every scenario in order, saving `NAME.png` after each (`NAME-failed.png` on failure);
+/// stops at the first failure.
+pub fn run_all(ctx: &Ctx<'_>) -> Result<Figures> {
+    let scenarios: &[(&str, Scenario)] = &[
+        ("row-counts", settings_and_row_counts),
+        ("chat", chat),
+        ("resource", resource),
+        ("run", run),
+        ("bad-input", bad_input),
+        ("big-chat", big_chat),
+    ];
+    let mut figures = Figures::default();
+    for (name, scenario) in scenarios {
+        eprintln!("e2e: {name}");
+        let started = Instant::now();
+        let result = scenario(ctx, &mut figures);
+        let file = if result.is_ok() { format!("{name}.png") } else { format!("{name}-failed.png") };
+        let shot = screenshot(ctx, &file);
+        result.with_context(|| format!("scenario `{name}`"))?;
+        eprintln!("e2e: {name}: ok in {:.1}s, screenshot {}", started.elapsed().as_secs_f64(), shot?.display());
+    }
+    Ok(figures)
+}
+
+fn screenshot(ctx: &Ctx<'_>, file: &str) -> Result<std::path::PathBuf> {
+    // A screenshot is the last frame WebKit painted: wait for two more, so it shows the DOM
+    // the scenario just checked.
+    ctx.session.execute_async(
+        "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done(null)));",
+        &[],
+    )?;
+    let path = ctx.screenshots.join(file);
+    fs::write(&path, ctx.session.screenshot()?).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(path)
+}
+
+// --- helpers over the page -------------------------------------------------------------------
+
+fn click(s: &Session, css: &str) -> Result<()> {
+    let element = s.wait_one(css, WAIT)?;
+    s.click(&element)
+}
+
+fn type_in(s: &Session, css: &str, text: &str) -> Result<()> {
+    let element = s.wait_one(css, WAIT)?;
+    s.clear(&element)?;
+    s.type_into(&element, text)
+}
+
+fn text_of(s: &Session, css: &str) -> Result<String> {
+    let element = s.wait_one(css, WAIT)?;
+    s.text(&element)
+}
+
+fn count(s: &Session, css: &str) -> Result<usize> {
+    Ok(s.find_all(css)?.len())
+}
+
+/// The message rows whose text is exactly `text`.
+fn messages_with_text(s: &Session, text: &str) -> Result<Vec<Element>> {
+    let mut found = Vec::new();
+    for row in s.find_all("[data-testid=message]")? {
+        if let Some(body) = s.find_within(&row, "[data-testid=message-text]")?.first() {
+            if s.text(body)? == text {
+                found.push(row);
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// Runs `f` again while it fails on an element the page re-rendered under it.
+fn fresh<T>(mut f: impl FnMut() -> Result<T>) -> Result<T> {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        match f() {
+            Err(error) if format!("{error:#}").contains("stale element") && Instant::now() < deadline => {
+                thread::sleep(Duration::from_millis(100));
+            }
+            other => return other,
+        }
+    }
+}
+
+fn wait_message(s: &Session, text: &str) -> Result<Element> {
+    s.wait_until(&format!("a message reading {text:?}"), WAIT, || {
+        fresh(|| Ok(!messages_with_text(s, text)?.is_empty()))
+    })?;
+    fresh(|| messages_with_text(s, text)?.into_iter().next().context("the message vanished"))
+}
+
+/// Clicks the button `testid` of the message reading `text`.
+fn message_button(s: &Session, text: &str, testid: &str) -> Result<()> {
+    fresh(|| {
+        let row = wait_message(s, text)?;
+        let css = format!("[data-testid={testid}]");
+        let button = s.find_within(&row, &css)?.into_iter().next().with_context(|| format!("no {testid} button"))?;
+        s.click(&button)
+    })
+}
+
+/// The `data-status` targets of the transition buttons on the open run.
+fn offered_moves(s: &Session) -> Result<Vec<String>> {
+    let mut moves = Vec::new();
+    for button in s.find_all("[data-testid^=transition-]")? {
+        let id = s.attribute(&button, "data-testid")?.unwrap_or_default();
+        moves.push(id.trim_start_matches("transition-").to_owned());
+    }
+    Ok(moves)
+}
+
+fn wait_status(s: &Session, status: &str) -> Result<()> {
+    s.wait_until(&format!("run status {status}"), WAIT, || {
+        let badge = s.find_all("[data-testid=run-status]")?;
+        Ok(match badge.first() {
+            Some(b) => s.attribute(b, "data-status")?.as_deref() == Some(status),
+            None => false,
+        })
+    })
+}
+
+// --- scenarios -------------------------------------------------------------------------------
+
+fn settings_and_row_counts(ctx: &Ctx<'_>, figures: &mut Figures) -> Result<()> {
+    let s = ctx.session;
+    // The first screen: the chat list (seeded with one chat) answered through the commands.
+    s.wait_one("[data-testid=chat-list]", WAIT)?;
+    let paint = s.execute(
+        "const e = performance.getEntriesByType('paint').find(p => p.name === 'first-contentful-paint') \
+         || performance.getEntriesByType('paint')[0]; return e ? e.startTime : null;",
+        &[],
+    )?;
+    figures.first_paint_ms = paint.as_f64();
+
+    click(s, "[data-testid=nav-settings]")?;
+    let rows = s.wait_for("[data-testid=row-counts] tbody tr, [data-testid=load-error]", WAIT)?;
+    if let Some(error) = s.find_all("[data-testid=load-error]")?.first() {
+        bail!("the window shows an error: {}", s.text(error)?);
+    }
+    ensure!(!rows.is_empty(), "no row counts appeared");
+    let names = s.find_all("[data-testid=row-counts] tbody th")?;
+    let counts = s.find_all("[data-testid=row-counts] tbody td")?;
+    ensure!(names.len() == rows.len() && counts.len() == rows.len(), "each row needs a table name and a count");
+    let mut tags = None;
+    for (name, count) in names.iter().zip(&counts) {
+        let name = s.text(name)?;
+        let count = s.text(count)?;
+        // Digit grouping depends on the locale; the digits do not.
+        let digits: String = count.chars().filter(char::is_ascii_digit).collect();
+        let number: u64 = digits.parse().with_context(|| format!("row `{name}` shows `{count}`, not a number"))?;
+        if name == "tag" {
+            tags = Some(number);
+        }
+    }
+    ensure!(
+        tags == Some(SEEDED_TAGS.len() as u64),
+        "table `tag` should show {} rows, shows {tags:?}",
+        SEEDED_TAGS.len()
+    );
+    let data_dir = text_of(s, "[data-testid=data-dir]")?;
+    ensure!(data_dir.ends_with("data"), "the data directory shown is {data_dir:?}");
+
+    click(s, "[data-testid=theme-dark]")?;
+    s.wait_until("the dark theme applied", WAIT, || {
+        Ok(s.execute("return document.documentElement.dataset.theme || null", &[])?.as_str() == Some("dark"))
+    })?;
+    screenshot(ctx, "settings-dark.png")?;
+    click(s, "[data-testid=theme-system]")?;
+    s.wait_until("the system theme applied", WAIT, || {
+        Ok(s.execute("return document.documentElement.dataset.theme || null", &[])?.is_null())
+    })
+}
+
+fn chat(ctx: &Ctx<'_>, _: &mut Figures) -> Result<()> {
+    let s = ctx.session;
+    click(s, "[data-testid=nav-chats]")?;
+    type_in(s, "[data-testid=new-chat-name]", "E2E planning")?;
+    click(s, "[data-testid=create-chat]")?;
+    s.wait_until("the new chat opened", WAIT, || Ok(text_of(s, "[data-testid=chat-title]")? == "E2E planning"))?;
+    s.wait_one("[data-testid=no-messages]", WAIT)?;
+
+    // Enter sends.
+    type_in(s, "[data-testid=compose-text]", &format!("Hello from the e2e test{}", keys::ENTER))?;
+    wait_message(s, "Hello from the e2e test")?;
+
+    // A reply sits under its parent, one level deeper.
+    message_button(s, "Hello from the e2e test", "reply")?;
+    s.wait_one("[data-testid=replying-to]", WAIT)?;
+    type_in(s, "[data-testid=compose-text]", &format!("A reply in a branch{}", keys::ENTER))?;
+    let depth = fresh(|| s.attribute(&wait_message(s, "A reply in a branch")?, "data-depth"))?;
+    ensure!(depth.as_deref() == Some("1"), "the reply is not one level deeper");
+
+    // Shift+Enter is a new line; Enter then sends both lines as one message. (Modifiers stay
+    // down until a send-keys command ends, so the two keys go in two commands.)
+    type_in(s, "[data-testid=compose-text]", &format!("Line one{}{}", keys::SHIFT, keys::ENTER))?;
+    s.type_into(&s.wait_one("[data-testid=compose-text]", WAIT)?, &format!("Line two{}", keys::ENTER))?;
+    wait_message(s, "Line one\nLine two")?;
+
+    // Edit in place.
+    message_button(s, "Hello from the e2e test", "edit")?;
+    type_in(s, "[data-testid=edit-text]", &format!("Hello, edited by the e2e test{}", keys::ENTER))?;
+    let (marked, edited_id) = fresh(|| {
+        let edited = wait_message(s, "Hello, edited by the e2e test")?;
+        Ok((!s.find_within(&edited, "[data-testid=edited]")?.is_empty(), s.attribute(&edited, "data-message-id")?))
+    })?;
+    ensure!(marked, "the edit is not marked");
+    let edited_id = edited_id.context("a message without its id")?;
+
+    // Find it with search (Ctrl+K), highlighted, and open it with Enter.
+    click(s, "[data-testid=nav-resources]")?;
+    s.wait_one("[data-testid=new-resource]", WAIT)?;
+    s.chord(&[keys::CONTROL, "k"])?;
+    s.wait_until("the search dialog opened", WAIT, || {
+        Ok(s.execute("return document.querySelector('[data-testid=search-dialog]').open", &[])?.as_bool() == Some(true))
+    })?;
+    type_in(s, "[data-testid=search-input]", "edited")?;
+    let hit = s.wait_one("[data-testid=search-hit][data-kind=message]", WAIT)?;
+    let marked = s.find_within(&hit, "mark")?;
+    ensure!(!marked.is_empty(), "the hit has no highlighted match");
+    ensure!(s.text(&marked[0])?.eq_ignore_ascii_case("edited"), "the highlight is not the matched word");
+    screenshot(ctx, "search.png")?;
+    s.type_into(&s.wait_one("[data-testid=search-input]", WAIT)?, keys::ENTER)?;
+    s.wait_until("the hit's message opened and highlighted", WAIT, || {
+        let css = format!("[data-testid=message].highlighted[data-message-id=\"{edited_id}\"]");
+        Ok(count(s, &css)? == 1)
+    })?;
+    Ok(())
+}
+
+fn resource(ctx: &Ctx<'_>, _: &mut Figures) -> Result<()> {
+    let s = ctx.session;
+    click(s, "[data-testid=nav-resources]")?;
+    type_in(s, "[data-testid=new-resource-type]", "Routine")?;
+    type_in(s, "[data-testid=new-resource-name]", "Sorter")?;
+    click(s, "[data-testid=create-resource]")?;
+    s.wait_until("the new resource opened", WAIT, || Ok(text_of(s, "[data-testid=resource-title]")? == "Sorter"))?;
+    ensure!(count(s, "[data-testid=version-row]")? == 1, "a new resource has one version");
+
+    type_in(s, "[data-testid=version-label-input]", "1.1.0")?;
+    type_in(s, "[data-testid=version-notes-input]", "Twice as fast")?;
+    click(s, "[data-testid=add-version] input[type=checkbox]")?;
+    click(s, "[data-testid=add-version-submit]")?;
+    s.wait_until("two versions listed", WAIT, || Ok(count(s, "[data-testid=version-row]")? == 2))?;
+    let latest: Vec<String> = s
+        .find_all("[data-testid=version-row][data-latest=true] [data-testid=version-label]")?
+        .iter()
+        .map(|e| s.text(e))
+        .collect::<Result<_>>()?;
+    ensure!(latest == ["1.1.0"], "the latest marked is {latest:?}, not 1.1.0");
+    ensure!(count(s, "[data-testid=latest-badge]")? == 1, "exactly one version is marked latest");
+    screenshot(ctx, "resource-versions.png")?;
+
+    // Time travel: 1.1.0 before its notes existed is the same version, as it was then.
+    click(s, "[data-testid=version-row][data-latest=true] [data-testid=version-label]")?;
+    s.wait_until("the history lists the changes", WAIT, || Ok(count(s, "[data-testid=history-change]")? >= 2))?;
+    let changes = s.find_all("[data-testid=history-change]")?;
+    let oldest = changes.last().context("no history")?;
+    s.click(oldest)?;
+    s.wait_until("the version as it was shows", WAIT, || {
+        Ok(s.find_all("[data-testid=snapshot]")?
+            .first()
+            .map(|e| s.text(e))
+            .transpose()?
+            .is_some_and(|t| t.contains("did not exist yet") || t.contains("Label")))
+    })?;
+    let newest = s.find_all("[data-testid=history-change]")?.into_iter().next().context("no history")?;
+    s.click(&newest)?;
+    s.wait_until("the newest state shows its notes", WAIT, || {
+        Ok(s.find_all("[data-testid=snapshot]")?
+            .first()
+            .map(|e| s.text(e))
+            .transpose()?
+            .is_some_and(|t| t.contains("Twice as fast")))
+    })?;
+    s.execute("document.querySelector('[data-testid=snapshot]').scrollIntoView({ block: 'end' }); return null;", &[])?;
+    Ok(())
+}
+
+fn run(ctx: &Ctx<'_>, _: &mut Figures) -> Result<()> {
+    let s = ctx.session;
+    click(s, "[data-testid=nav-runs]")?;
+    type_in(s, "[data-testid=new-run-name]", "Nightly import")?;
+    click(s, "[data-testid=create-run]")?;
+    wait_status(s, "Scheduled")?;
+    ensure!(offered_moves(s)? == ["InProgress", "Cancelled"], "Scheduled offers {:?}", offered_moves(s)?);
+
+    type_in(s, "[data-testid=step-name]", "Fetch the feed")?;
+    click(s, "[data-testid=add-step-submit]")?;
+    s.wait_until("the step is on the timeline", WAIT, || Ok(count(s, "[data-testid=step]")? == 1))?;
+
+    for (to, then_offered) in [
+        ("InProgress", &["Paused", "Completed", "Failed", "Cancelled"][..]),
+        ("Paused", &["InProgress", "Cancelled"][..]),
+        ("InProgress", &["Paused", "Completed", "Failed", "Cancelled"][..]),
+        ("Completed", &[][..]),
+    ] {
+        click(s, &format!("[data-testid=transition-{to}]"))?;
+        wait_status(s, to)?;
+        s.wait_until(&format!("the moves offered from {to}"), WAIT, || Ok(offered_moves(s)? == then_offered))?;
+    }
+    ensure!(text_of(s, "[data-testid=run-completed]")? != "—", "a completed run shows when it ended");
+
+    // The status filter.
+    let filter = s.wait_one("[data-testid=run-status-filter]", WAIT)?;
+    s.click(&filter)?;
+    s.execute(
+        "const f = document.querySelector('[data-testid=run-status-filter]'); f.value = 'Failed'; \
+         f.dispatchEvent(new Event('change', { bubbles: true }));",
+        &[],
+    )?;
+    s.wait_one("[data-testid=no-runs]", WAIT)?;
+    s.execute(
+        "const f = document.querySelector('[data-testid=run-status-filter]'); f.value = 'Completed'; \
+         f.dispatchEvent(new Event('change', { bubbles: true }));",
+        &[],
+    )?;
+    s.wait_until("the completed run listed", WAIT, || Ok(count(s, "[data-testid=run-item]")? == 1))
+}
+
+fn bad_input(ctx: &Ctx<'_>, _: &mut Figures) -> Result<()> {
+    let s = ctx.session;
+    click(s, "[data-testid=nav-chats]")?;
+    s.wait_one("[data-testid=chat-list]", WAIT)?;
+    let before = count(s, "[data-testid=chat-item]")?;
+    type_in(s, "[data-testid=new-chat-name]", &"x".repeat(200))?;
+    click(s, "[data-testid=create-chat]")?;
+    let error = "[data-testid=field-error-new-chat-name-error]";
+    s.wait_until("the name's error shows", WAIT, || Ok(s.text(&s.wait_one(error, WAIT)?)?.contains("128")))?;
+    let input = s.wait_one("[data-testid=new-chat-name]", WAIT)?;
+    ensure!(s.attribute(&input, "aria-invalid")?.as_deref() == Some("true"), "the input is not marked invalid");
+    thread::sleep(Duration::from_millis(300));
+    ensure!(count(s, "[data-testid=chat-item]")? == before, "a chat was added despite the error");
+    Ok(())
+}
+
+fn big_chat(ctx: &Ctx<'_>, figures: &mut Figures) -> Result<()> {
+    let s = ctx.session;
+    click(s, "[data-testid=nav-chats]")?;
+    let item = format!("[data-testid=chat-item][data-chat-id=\"{}\"]", ctx.seeded.big_chat_id);
+    s.wait_one(&item, WAIT)?;
+    let measured = s.execute_async(
+        "const [css, chat, done] = arguments; \
+         const t0 = performance.now(); \
+         document.querySelector(css).click(); \
+         const rows = `[data-testid=chat-thread][data-chat-id=\"${chat}\"] [data-testid=message]`; \
+         (function poll() { \
+           if (document.querySelector(rows)) { \
+             requestAnimationFrame(() => done({ ms: performance.now() - t0, rows: document.querySelectorAll(rows).length })); \
+           } else { requestAnimationFrame(poll); } \
+         })();",
+        &[json!(item), json!(ctx.seeded.big_chat_id)],
+    )?;
+    figures.big_chat_open_ms = measured["ms"].as_f64();
+    figures.big_chat_rows = measured["rows"].as_u64();
+    let rows = figures.big_chat_rows.unwrap_or_default();
+    ensure!(rows > 0 && rows < 200, "{rows} message rows in the DOM: the list is not virtualised");
+
+    // Scroll through the middle: still a window of rows, and they are the right ones.
+    let seen = s.execute(
+        "const list = document.querySelector('[data-testid=messages]'); list.scrollTop = list.scrollHeight / 2; \
+         return null;",
+        &[],
+    )?;
+    ensure!(seen.is_null(), "unexpected reply from scrolling");
+    s.wait_until("rows from the middle of the chat", WAIT, || {
+        let texts = s.execute(
+            "return [...document.querySelectorAll('[data-testid=message-text]')].map(e => e.textContent);",
+            &[],
+        )?;
+        Ok(texts.as_array().is_some_and(|t| {
+            t.iter().filter_map(Value::as_str).any(|text| {
+                text.split(':')
+                    .next()
+                    .and_then(|head| head.trim_start_matches("Seeded message ").parse::<usize>().ok())
+                    .is_some_and(|n| (2_000..8_000).contains(&n))
+            })
+        }))
+    })?;
+    ensure!(count(s, "[data-testid=message]")? < 200, "scrolling rendered too many rows");
+    Ok(())
+}
+
+// --- after the app closed --------------------------------------------------------------------
+
+fn all<E: vrooli_model::Entity>(store: &Store) -> Result<Vec<E>> {
+    let mut query = ListQuery::default().limit(MAX_PAGE_SIZE);
+    let mut rows = Vec::new();
+    loop {
+        let page = store.list::<E>(&query)?;
+        rows.extend(page.items);
+        if !page.has_next_page {
+            return Ok(rows);
+        }
+        query = query.after(page.next_cursor);
+    }
+}
+
+/// What the scenarios wrote, read straight from the database: and nothing from the bad input.
+pub fn check_database(dir: &Path, seeded: &Seeded) -> Result<()> {
+    let store = Store::open(&DataDir::at(dir))?;
+    let chats = all::<Chat>(&store)?;
+    ensure!(chats.len() == 2, "expected the seeded chat and the e2e chat, found {} chats", chats.len());
+    let names = all::<ChatTranslation>(&store)?;
+    ensure!(
+        names.iter().all(|n| n.name.as_deref().is_none_or(|name| name.chars().count() <= 128)),
+        "an over-long chat name was saved"
+    );
+    let e2e_chat = chats.iter().find(|c| c.id.to_string() != seeded.big_chat_id).context("the e2e chat is missing")?;
+    let messages: Vec<ChatMessage> =
+        all::<ChatMessage>(&store)?.into_iter().filter(|m| m.chat_id == e2e_chat.id).collect();
+    let mut texts: Vec<&str> = messages.iter().map(|m| m.text.as_str()).collect();
+    texts.sort_unstable();
+    ensure!(
+        texts == ["A reply in a branch", "Hello, edited by the e2e test", "Line one\nLine two"],
+        "the e2e chat holds {texts:?}"
+    );
+    let resources = all::<Resource>(&store)?;
+    ensure!(resources.len() == 1, "expected one resource, found {}", resources.len());
+    let versions = all::<ResourceVersion>(&store)?;
+    let latest: Vec<&str> = versions.iter().filter(|v| v.is_latest).map(|v| v.version_label.as_str()).collect();
+    ensure!(latest == ["1.1.0"], "the stored latest version is {latest:?}");
+    let runs = all::<Run>(&store)?;
+    ensure!(
+        runs.len() == 1 && runs[0].status == RunStatus::Completed,
+        "expected one Completed run, found {:?}",
+        runs.iter().map(|r| r.status).collect::<Vec<_>>()
+    );
+    eprintln!("e2e: the database holds what the window showed");
+    Ok(())
+}
+
+// --- figures ---------------------------------------------------------------------------------
+
+/// Resident memory (kB) of each process of the app's process group, by name, after idling.
+pub fn resident_memory(group: u32) -> Vec<(String, u64)> {
+    thread::sleep(Duration::from_secs(3));
+    let mut found = Vec::new();
+    let Ok(entries) = fs::read_dir("/proc") else { return found };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let Ok(stat) = fs::read_to_string(path.join("stat")) else { continue };
+        // `pid (comm) state ppid pgrp …`; comm may hold spaces, so read after the last ')'.
+        let Some((head, rest)) = stat.rsplit_once(')') else { continue };
+        let comm = head.split_once('(').map(|(_, c)| c).unwrap_or_default();
+        let pgrp = rest.split_whitespace().nth(2).and_then(|p| p.parse::<u32>().ok());
+        // WebKitWebDriver is the test's, not the app's.
+        let app = comm.starts_with("vrooli-desktop")
+            || comm.starts_with("WebKitWebProces")
+            || comm.starts_with("WebKitNetwork");
+        if pgrp != Some(group) || !app {
+            continue;
+        }
+        let status = fs::read_to_string(path.join("status")).unwrap_or_default();
+        let rss = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|kb| kb.parse().ok());
+        if let Some(rss) = rss {
+            found.push((comm.to_owned(), rss));
+        }
+    }
+    found.sort();
+    found
+}
+
+/// `since_start_ms` of the first log line containing `message`.
+fn logged_ms(log: &str, message: &str) -> Option<f64> {
+    let line = log.lines().find(|l| l.contains(message))?;
+    let value = line.split("since_start_ms=").nth(1)?.split_whitespace().next()?;
+    value.parse().ok()
+}
+
+pub fn report(figures: &Figures, memory: &[(String, u64)], log: &str) {
+    let ms = |v: Option<f64>| v.map_or_else(|| "not measured".to_owned(), |v| format!("{v:.0} ms"));
+    let answered = logged_ms(log, "first workspace command answered");
+    let load_started = log
+        .lines()
+        .find(|l| l.contains("page load") && l.contains("Started"))
+        .and_then(|l| l.split("since_start_ms=").nth(1)?.split_whitespace().next()?.parse::<f64>().ok());
+    eprintln!("\nspeed figures (debug build, Xvfb, this machine):");
+    eprintln!("  first screen's command answered after process start: {}", ms(answered));
+    eprintln!("  page load started after process start:               {}", ms(load_started));
+    eprintln!("  first contentful paint after page load started:      {}", ms(figures.first_paint_ms));
+    if let (Some(a), Some(b)) = (load_started, figures.first_paint_ms) {
+        eprintln!("  first paint after process start (sum):               {:.0} ms", a + b);
+    }
+    eprintln!(
+        "  10,000-message chat, click to first rows painted:    {} ({} rows in the DOM)",
+        ms(figures.big_chat_open_ms),
+        figures.big_chat_rows.map_or_else(|| "?".to_owned(), |r| r.to_string())
+    );
+    eprintln!("  resident memory, idle:");
+    for (name, kb) in memory {
+        eprintln!("    {name:<16} {:>7.1} MiB", *kb as f64 / 1024.0);
+    }
+}
