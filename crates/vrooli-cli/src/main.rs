@@ -83,8 +83,9 @@ enum Command {
     /// This device's account on a sync server.
     #[command(subcommand)]
     Account(commands::account::AccountCommand),
-    /// Exchange every document with the sync server once; exit 0 when everything is exchanged.
-    Sync,
+    /// Exchange every document with the sync server once (exit 0 when everything is exchanged),
+    /// or with --watch stay connected and apply the server's pushes until interrupted.
+    Sync(commands::account::SyncArgs),
     /// Teams on the sync server: create, invite, accept or decline, remove members.
     #[command(subcommand)]
     Team(commands::team::TeamCommand),
@@ -107,7 +108,7 @@ fn main() -> ExitCode {
         Command::Bundle(command) => commands::bundle::run(&ctx, command),
         Command::Doctor => commands::docs::doctor(&ctx),
         Command::Account(command) => commands::account::run(&ctx, command),
-        Command::Sync => commands::account::sync(&ctx),
+        Command::Sync(args) => commands::account::sync(&ctx, args),
         Command::Team(command) => commands::team::run(&ctx, command),
     };
     match result {

@@ -7,6 +7,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use vrooli_protocol::wire::{
     Account, Credentials, Device, ErrorBody, Invite, NewInvite, NewTeam, Session, SyncRequest, SyncResponse, Team,
+    EVENTS_PATH,
 };
 
 use crate::secret::Token;
@@ -30,6 +31,12 @@ pub enum ClientError {
     Core(#[from] vrooli_core::CoreError),
     #[error("sync did not settle after {0} rounds")]
     TooManyRounds(usize),
+    /// The server has no events socket (an older server): poll instead.
+    #[error("the server does not push changes")]
+    PushUnsupported,
+    /// The events socket failed after it was open.
+    #[error("the events connection to {server} broke: {reason}")]
+    Socket { server: String, reason: String },
 }
 
 impl ClientError {
@@ -43,6 +50,8 @@ impl ClientError {
             ClientError::Secret(_) => "keyring",
             ClientError::Core(e) => e.code(),
             ClientError::TooManyRounds(_) => "sync_unsettled",
+            ClientError::PushUnsupported => "push_unsupported",
+            ClientError::Socket { .. } => "offline",
         }
     }
 
@@ -160,5 +169,48 @@ impl Api {
 
     pub async fn sync(&self, token: &Token, request: &SyncRequest) -> Result<SyncResponse, ClientError> {
         self.send(self.post("/v1/sync", request, Some(token))).await
+    }
+
+    /// Opens the events WebSocket ([`EVENTS_PATH`]): an HTTP/1.1 upgrade
+    /// carrying `Authorization: Bearer`, made by reqwest so the socket gets
+    /// the same TLS as every other request. The request's timeout covers the
+    /// handshake only, not the upgraded connection. Returns the connection,
+    /// ready for WebSocket frames.
+    pub async fn open_events(&self, token: &Token) -> Result<reqwest::Upgraded, ClientError> {
+        use tokio_tungstenite::tungstenite::handshake::{client::generate_key, derive_accept_key};
+        let key = generate_key();
+        let response = self
+            .http
+            .get(format!("{}{EVENTS_PATH}", self.base))
+            .header(reqwest::header::CONNECTION, "Upgrade")
+            .header(reqwest::header::UPGRADE, "websocket")
+            .header(reqwest::header::SEC_WEBSOCKET_VERSION, "13")
+            .header(reqwest::header::SEC_WEBSOCKET_KEY, &key)
+            .bearer_auth(token.expose())
+            .timeout(Duration::from_secs(30))
+            .send()
+            .await
+            .map_err(|e| ClientError::Unreachable { server: self.base.clone(), reason: e.without_url().to_string() })?;
+        let status = response.status();
+        if status == StatusCode::SWITCHING_PROTOCOLS {
+            let accept = response.headers().get(reqwest::header::SEC_WEBSOCKET_ACCEPT);
+            if accept.map(reqwest::header::HeaderValue::as_bytes) != Some(derive_accept_key(key.as_bytes()).as_bytes())
+            {
+                return Err(ClientError::Decode("the events socket answered with a wrong Sec-WebSocket-Accept".into()));
+            }
+            return response
+                .upgrade()
+                .await
+                .map_err(|e| ClientError::Socket { server: self.base.clone(), reason: e.without_url().to_string() });
+        }
+        if matches!(status, StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED | StatusCode::NOT_IMPLEMENTED) {
+            return Err(ClientError::PushUnsupported);
+        }
+        let body = response.json::<ErrorBody>().await.unwrap_or(ErrorBody {
+            code: "http".into(),
+            message: format!("the server answered {status}"),
+            field: None,
+        });
+        Err(ClientError::Server { status: status.as_u16(), code: body.code, message: body.message, field: body.field })
     }
 }

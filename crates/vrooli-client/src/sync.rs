@@ -7,8 +7,21 @@
 //! large round trips rather than one per document. Every incoming message is
 //! merged and projected in its own transaction, so an interrupted session
 //! keeps what it got.
+//!
+//! The workspace sits behind a `std::sync::Mutex` so a UI can keep writing
+//! while a session runs: the lock is held for each step on the workspace
+//! and never across an `await`. When a session converges, the documents
+//! still at the heads the server acknowledged are marked shared
+//! ([`Workspace::mark_shared`]); the rest stay pending.
+//!
+//! A [`Link`] is the sync state of one connection to the server. A one-off
+//! `vrooli sync` starts from a fresh one; the background task keeps it
+//! between sessions, so a session with nothing new sends nothing but its
+//! cursor. After a failed session the link must be [reset](Link::reset):
+//! a message may have been lost, and the protocol would wait for its answer.
 
 use std::collections::BTreeSet;
+use std::sync::{Mutex, MutexGuard};
 
 use vrooli_core::{DocId, Workspace};
 use vrooli_protocol::limits::{MAX_DOCS_PER_REQUEST, MAX_ROUNDS};
@@ -47,11 +60,54 @@ pub struct SyncReport {
     pub received: usize,
     pub bytes_sent: usize,
     pub bytes_received: usize,
+    /// Documents with changes the server has not acknowledged after the
+    /// session (changed meanwhile, or refused by the server).
+    pub pending: usize,
 }
 
-/// Syncs everything this device may hold with the server, as `user`.
+/// The sync state of one connection to the server.
+#[derive(Default)]
+pub struct Link {
+    peer: Peer,
+    /// SQLite's `data_version` when the last session ended: it changes when
+    /// another connection (another `vrooli`, the desktop app) commits.
+    data_version: Option<i64>,
+}
+
+impl Link {
+    /// Forgets all sync state: the next session starts from heads.
+    pub fn reset(&mut self) {
+        self.peer = Peer::default();
+    }
+}
+
+/// Locks the workspace. A panic in another holder cannot leave it half
+/// written (every write is one transaction), so a poisoned lock is used as is.
+pub fn lock(ws: &Mutex<Workspace>) -> MutexGuard<'_, Workspace> {
+    ws.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// SQLite's counter of commits by other connections to this database.
+pub fn data_version(ws: &Workspace) -> Option<i64> {
+    ws.store().connection().pragma_query_value(None, "data_version", |r| r.get(0)).ok()
+}
+
+/// Syncs everything this device may hold with the server, as `user`, from
+/// a fresh link.
 pub async fn sync_once(
-    ws: &mut Workspace,
+    ws: &Mutex<Workspace>,
+    api: &Api,
+    token: &Token,
+    user: &str,
+    progress: impl FnMut(Progress),
+) -> Result<SyncReport, ClientError> {
+    sync_session(ws, &mut Link::default(), api, token, user, progress).await
+}
+
+/// One session over `link`. On error the caller resets the link.
+pub async fn sync_session(
+    ws: &Mutex<Workspace>,
+    link: &mut Link,
     api: &Api,
     token: &Token,
     user: &str,
@@ -60,42 +116,56 @@ pub async fn sync_once(
     // Teams first: their rows (and memberships) are what team documents point at.
     let me: i64 = user.parse().map_err(|_| ClientError::Decode(format!("user id {user:?}")))?;
     let (teams, invites) = (api.teams(token).await?, api.invites(token).await?);
-    ws.apply_teams(me, &teams, &invites)?;
-    let mut peer = Peer::default();
-    let mut known: BTreeSet<DocId> = ws.documents()?.into_iter().collect();
-    let mut cursor = ws.store().local(keys::CURSOR).map_err(vrooli_core::CoreError::from)?.and_then(|c| c.parse().ok());
+    let (mut known, mut cursor) = {
+        let mut ws = lock(ws);
+        ws.apply_teams(me, &teams, &invites)?;
+        // Documents cached here may lag behind what another connection wrote.
+        let version = data_version(&ws);
+        if version.is_none() || version != link.data_version {
+            ws.clear_cache();
+        }
+        let known: BTreeSet<DocId> = ws.documents()?.into_iter().collect();
+        let cursor: Option<u64> =
+            ws.store().local(keys::CURSOR).map_err(vrooli_core::CoreError::from)?.and_then(|c| c.parse().ok());
+        (known, cursor)
+    };
+    let peer = &mut link.peer;
     let mut report = SyncReport::default();
     let mut settled = BTreeSet::new();
+    let mut converged = false;
     for round in 1..=MAX_ROUNDS {
         report.rounds = round;
         // Headers first, so the server files message buckets under their chat.
         let mut order: Vec<DocId> = known.iter().copied().collect();
         order.sort_by_key(|id| (id.merge_rank(), *id));
         let mut outgoing = Vec::new();
-        for id in &order {
-            match ws.sync_outgoing(&mut peer, id)? {
-                Some(message) => {
-                    settled.remove(id);
-                    report.bytes_sent += message.len();
-                    let owner = match ws.document_team(id)? {
-                        Some(team) => Owner::Team(team.to_string()),
-                        None => Owner::User(user.to_string()),
-                    };
-                    outgoing.push(DocMessage {
-                        doc_id: id.to_string(),
-                        message: encode_message(&message),
-                        owner: Some(owner),
-                    });
-                }
-                None => {
-                    settled.insert(*id);
+        {
+            let mut ws = lock(ws);
+            for id in &order {
+                match ws.sync_outgoing(peer, id)? {
+                    Some(message) => {
+                        settled.remove(id);
+                        report.bytes_sent += message.len();
+                        let owner = match ws.document_team(id)? {
+                            Some(team) => Owner::Team(team.to_string()),
+                            None => Owner::User(user.to_string()),
+                        };
+                        outgoing.push(DocMessage {
+                            doc_id: id.to_string(),
+                            message: encode_message(&message),
+                            owner: Some(owner),
+                        });
+                    }
+                    None => {
+                        settled.insert(*id);
+                    }
                 }
             }
         }
         if outgoing.is_empty() && round > 1 {
+            converged = true;
             break;
         }
-        let mut new_docs = false;
         let chunks: Vec<Vec<DocMessage>> = if outgoing.is_empty() {
             vec![Vec::new()]
         } else {
@@ -111,21 +181,29 @@ pub async fn sync_once(
                 answers.push((id, bytes));
             }
             answers.sort_by_key(|(id, _)| (id.merge_rank(), *id));
+            let mut ws = lock(ws);
             for (id, bytes) in answers {
                 report.bytes_received += bytes.len();
-                if ws.sync_incoming(&mut peer, &id, &bytes)? {
+                if ws.sync_incoming(peer, &id, &bytes)? {
                     report.received += 1;
                 }
             }
             for denied in response.denied {
                 if let Ok(id) = denied.parse::<DocId>() {
                     tracing::warn!(doc = %id, "the server refused this document");
+                    peer.forget(&denied);
                     known.remove(&id);
+                    settled.remove(&id);
                 }
             }
             for changed in response.changed {
                 match changed.parse::<DocId>() {
-                    Ok(id) => new_docs |= known.insert(id),
+                    Ok(id) => {
+                        // Whatever this link believed the server held of it is out of date.
+                        peer.forget(&changed);
+                        settled.remove(&id);
+                        known.insert(id);
+                    }
                     Err(_) => tracing::warn!(doc = changed, "ignoring an unknown kind of document"),
                 }
             }
@@ -138,16 +216,21 @@ pub async fn sync_once(
             bytes_sent: report.bytes_sent,
             bytes_received: report.bytes_received,
         });
-        if round == MAX_ROUNDS && (new_docs || !outgoing.is_empty()) {
-            return Err(ClientError::TooManyRounds(MAX_ROUNDS));
-        }
+    }
+    if !converged {
+        return Err(ClientError::TooManyRounds(MAX_ROUNDS));
     }
     report.documents = known.len();
+    let mut ws = lock(ws);
+    let marked = ws.mark_shared(peer, &known)?;
+    report.pending = ws.pending_documents()?;
+    tracing::debug!(marked, pending = report.pending, rounds = report.rounds, "sync session converged");
     let store = ws.store_mut();
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0);
     store.set_local(keys::LAST_SYNC, Some(&now.to_string())).map_err(vrooli_core::CoreError::from)?;
     if let Some(c) = cursor {
         store.set_local(keys::CURSOR, Some(&c.to_string())).map_err(vrooli_core::CoreError::from)?;
     }
+    link.data_version = data_version(&ws);
     Ok(report)
 }

@@ -4,15 +4,17 @@
 //! and the ids, which are not secrets.
 
 use std::io::BufRead;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use clap::Subcommand;
 use vrooli_client::sync::{keys, sync_once, Progress};
-use vrooli_client::{secret, Api, ClientError, Token};
+use vrooli_client::{secret, spawn_sync, Account, Api, ClientError, SyncConfig, SyncStatus, Token};
 use vrooli_core::Workspace;
 use vrooli_protocol::wire::{Credentials, Session};
 
 use super::Context;
-use crate::output::account::{AccountStatus, DeviceList, SyncDone};
+use crate::output::account::{AccountStatus, DeviceList, StatusShown, SyncDone};
 use crate::output::{self, CliError};
 
 #[derive(Subcommand)]
@@ -23,7 +25,8 @@ pub enum AccountCommand {
     Login(SignIn),
     /// Sign this device out (the server revokes its token); local data stays.
     Logout,
-    /// Server, email, device and last sync.
+    /// Server, email, device, last sync and pending changes (documents the server has not
+    /// acknowledged yet).
     Status,
     /// The account's signed-in devices.
     Devices,
@@ -158,11 +161,24 @@ pub fn run(ctx: &Context, command: &AccountCommand) -> Result<(), CliError> {
     }
 }
 
-/// `vrooli sync`: once, with a progress bar on a terminal.
-pub fn sync(ctx: &Context) -> Result<(), CliError> {
+#[derive(clap::Args)]
+pub struct SyncArgs {
+    /// Stay connected: sync after local changes (by any process on this data dir), when the
+    /// server pushes a change, and periodically; print one status line per change (JSON lines
+    /// with --json) until interrupted (Ctrl-C: exit 0).
+    #[arg(long)]
+    watch: bool,
+}
+
+/// `vrooli sync`: once, with a progress bar on a terminal; or `--watch`.
+pub fn sync(ctx: &Context, args: &SyncArgs) -> Result<(), CliError> {
+    if args.watch {
+        return watch(ctx);
+    }
     let rt = runtime()?;
-    let mut ws = ctx.workspace()?;
+    let ws = ctx.workspace()?;
     let signed = signed_in(&ws)?;
+    let ws = Mutex::new(ws);
     let bar = (!ctx.json && std::io::IsTerminal::is_terminal(&std::io::stderr())).then(|| {
         let bar = indicatif::ProgressBar::new(0);
         bar.set_style(
@@ -171,15 +187,84 @@ pub fn sync(ctx: &Context) -> Result<(), CliError> {
         );
         bar
     });
-    let report = rt.block_on(sync_once(&mut ws, &signed.api, &signed.token, &signed.user, |p: Progress| {
+    let report = rt.block_on(sync_once(&ws, &signed.api, &signed.token, &signed.user, |p: Progress| {
         if let Some(bar) = &bar {
             bar.set_length(p.total as u64);
             bar.set_position(p.done as u64);
             bar.set_message(format!("(round {}, {} B up, {} B down)", p.round, p.bytes_sent, p.bytes_received));
         }
-    }))?;
+    }));
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    output::print(ctx.json, &SyncDone::from(report))
+    output::print(ctx.json, &SyncDone::from(report?))
+}
+
+/// `vrooli sync --watch`: the background sync task, its status printed.
+fn watch(ctx: &Context) -> Result<(), CliError> {
+    let rt = runtime()?;
+    let ws = ctx.workspace()?;
+    let signed = signed_in(&ws)?;
+    let ws = Arc::new(Mutex::new(ws));
+    rt.block_on(async {
+        // Other `vrooli` processes write to this data dir without telling us: look every second.
+        let config = SyncConfig { other_writers_every: Some(Duration::from_secs(1)), ..SyncConfig::default() };
+        let account = Account { api: signed.api, token: signed.token, user: signed.user };
+        let handle = spawn_sync(ws, account, config);
+        let mut status = handle.status();
+        let mut shown = StatusShown::default();
+        let first = status.borrow_and_update().clone();
+        shown.show(ctx.json, &first)?;
+        let interrupted = interrupted();
+        tokio::pin!(interrupted);
+        loop {
+            tokio::select! {
+                () = &mut interrupted => break,
+                changed = status.changed() => {
+                    let current = status.borrow_and_update().clone();
+                    shown.show(ctx.json, &current)?;
+                    if changed.is_err() {
+                        // The task ended by itself: the server signed this device out.
+                        return Err(match current {
+                            SyncStatus::Error { code, .. } if code == "signed_out" => ClientError::SignedOut,
+                            SyncStatus::Error { code, message } => {
+                                ClientError::Server { status: 401, code, message, field: None }
+                            }
+                            _ => ClientError::SignedOut,
+                        }
+                        .into());
+                    }
+                }
+            }
+        }
+        // A session in flight is left to finish briefly; every step it takes is atomic anyway.
+        if tokio::time::timeout(Duration::from_secs(5), handle.stop()).await.is_err() {
+            tracing::info!("stopped without waiting for the session in flight");
+        }
+        Ok(())
+    })
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn interrupted() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
 }

@@ -1,0 +1,257 @@
+//! Background sync: a tokio task that runs sync sessions when something
+//! may have changed, and publishes a typed [`SyncStatus`] stream.
+//!
+//! A session runs
+//! - at start;
+//! - after a local change ([`SyncHandle::local_change`]), debounced, so a
+//!   burst of edits makes one session;
+//! - at once when the server pushes `Changed` or `TeamsChanged`, and when
+//!   the events socket (re)connects, since pushes made while it was closed
+//!   are lost;
+//! - periodically (every minute, or more often while there is no socket:
+//!   an old server, or the socket is down);
+//! - with exponential backoff and jitter after a failure.
+//!
+//! It ends when the handle is stopped or dropped, or when the server signs
+//! the device out. The rules deciding status and timing are in
+//! [`crate::status`], without I/O.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use tokio::sync::{mpsc, watch};
+use tokio::time::Instant;
+use vrooli_core::Workspace;
+use vrooli_protocol::wire::Event;
+
+use crate::api::Api;
+use crate::events::{self, Push};
+use crate::secret::Token;
+use crate::status::{Failure, Next, Outcome, Rules, SyncStatus, Tracker};
+use crate::sync::{data_version, lock, sync_session, Link};
+
+/// The signed-in account the task syncs as.
+#[derive(Clone)]
+pub struct Account {
+    pub api: Api,
+    pub token: Token,
+    pub user: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct SyncConfig {
+    /// Backoff, period (while the events socket is open) and unsettled sessions.
+    pub rules: Rules,
+    /// Quiet time after a local change before a session starts.
+    pub debounce: Duration,
+    /// Period while the server does not push (no socket).
+    pub poll_without_push: Duration,
+    /// Open the events socket.
+    pub push: bool,
+    /// Check this often whether another connection (another process) wrote
+    /// to the database, and treat that as a local change. `None` when every
+    /// writer calls [`SyncHandle::local_change`].
+    pub other_writers_every: Option<Duration>,
+}
+
+impl Default for SyncConfig {
+    fn default() -> Self {
+        SyncConfig {
+            rules: Rules::default(),
+            debounce: Duration::from_millis(300),
+            poll_without_push: Duration::from_secs(10),
+            push: true,
+            other_writers_every: None,
+        }
+    }
+}
+
+enum Trigger {
+    LocalChange,
+    Now,
+    Stop,
+}
+
+/// The running task: its status stream and its triggers.
+pub struct SyncHandle {
+    status: watch::Receiver<SyncStatus>,
+    triggers: mpsc::UnboundedSender<Trigger>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl SyncHandle {
+    /// The status stream; the current value is the latest status.
+    pub fn status(&self) -> watch::Receiver<SyncStatus> {
+        self.status.clone()
+    }
+
+    /// This device changed something: sync soon (debounced).
+    pub fn local_change(&self) {
+        let _ = self.triggers.send(Trigger::LocalChange);
+    }
+
+    /// Sync now, whatever the schedule says.
+    pub fn sync_now(&self) {
+        let _ = self.triggers.send(Trigger::Now);
+    }
+
+    /// Whether the task ended (stopped, or signed out by the server).
+    pub fn is_finished(&self) -> bool {
+        self.task.is_finished()
+    }
+
+    /// Stops the task after the session in progress, if any, and waits for it.
+    pub async fn stop(self) {
+        let _ = self.triggers.send(Trigger::Stop);
+        if let Err(e) = self.task.await {
+            tracing::warn!(error = %e, "the sync task ended abnormally");
+        }
+    }
+}
+
+/// Starts background sync of `ws` as `account`. Must be called within a
+/// Tokio runtime (with the time driver enabled).
+pub fn spawn_sync(ws: Arc<Mutex<Workspace>>, account: Account, config: SyncConfig) -> SyncHandle {
+    let (status_tx, status) = watch::channel(SyncStatus::STARTING);
+    let (triggers, rx) = mpsc::unbounded_channel();
+    let task = tokio::spawn(run(ws, account, config, rx, status_tx));
+    SyncHandle { status, triggers, task }
+}
+
+/// When a debounced local change is due: `debounce` after the latest
+/// change, but no later than ten debounces after the first, so constant
+/// typing still syncs.
+#[derive(Default)]
+struct Debounce {
+    first: Option<Instant>,
+    due: Option<Instant>,
+}
+
+impl Debounce {
+    fn touch(&mut self, now: Instant, debounce: Duration) {
+        let first = *self.first.get_or_insert(now);
+        self.due = Some((now + debounce).min(first + debounce * 10));
+    }
+
+    fn clear(&mut self) {
+        *self = Debounce::default();
+    }
+}
+
+async fn run(
+    ws: Arc<Mutex<Workspace>>,
+    account: Account,
+    config: SyncConfig,
+    mut triggers: mpsc::UnboundedReceiver<Trigger>,
+    status: watch::Sender<SyncStatus>,
+) {
+    let (push_tx, mut push_rx) = mpsc::unbounded_channel();
+    let mut push_open = config.push;
+    if config.push {
+        tokio::spawn(events::listen(account.api.clone(), account.token.clone(), config.rules.backoff, push_tx));
+    } else {
+        drop(push_tx);
+    }
+    let mut push_live = false;
+    let mut link = Link::default();
+    let mut tracker = Tracker::default();
+    let mut next_run = Instant::now();
+    let mut local = Debounce::default();
+    let every = config.other_writers_every.unwrap_or(Duration::from_secs(3600));
+    let mut writers = tokio::time::interval_at(Instant::now() + every, every);
+    writers.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut seen_version = data_version(&lock(&ws));
+    loop {
+        let due = local.due.map_or(next_run, |d| d.min(next_run));
+        tokio::select! {
+            trigger = triggers.recv() => match trigger {
+                None | Some(Trigger::Stop) => break,
+                Some(Trigger::LocalChange) => local.touch(Instant::now(), config.debounce),
+                Some(Trigger::Now) => next_run = Instant::now(),
+            },
+            push = push_rx.recv(), if push_open => match push {
+                None => push_open = false,
+                Some(Push::Connected) => {
+                    push_live = true;
+                    next_run = Instant::now();
+                }
+                Some(Push::Unsupported | Push::Disconnected { .. }) => {
+                    push_live = false;
+                    // Poll from now on, unless a failure's backoff already set the time.
+                    if tracker.failures() == 0 {
+                        next_run = next_run.min(Instant::now() + config.poll_without_push);
+                    }
+                }
+                Some(Push::Event(Event::Changed { .. } | Event::TeamsChanged)) => next_run = Instant::now(),
+                Some(Push::Event(Event::SignedOut)) => {
+                    status.send_replace(SyncStatus::Error {
+                        code: "signed_out".into(),
+                        message: "the server ended this device's session: sign in again".into(),
+                    });
+                    break;
+                }
+            },
+            _ = writers.tick(), if config.other_writers_every.is_some() => {
+                let version = data_version(&lock(&ws));
+                if version != seen_version {
+                    seen_version = version;
+                    local.touch(Instant::now(), config.debounce);
+                }
+            }
+            () = tokio::time::sleep_until(due) => {
+                local.clear();
+                let outcome = session(&ws, &mut link, &account, &status).await;
+                // This task's own writes do not move data_version; others' since now will.
+                seen_version = data_version(&lock(&ws));
+                let period = if push_live { config.rules.period } else { config.poll_without_push.min(config.rules.period) };
+                let rules = Rules { period, ..config.rules };
+                let plan = tracker.after(&rules, &outcome, SystemTime::now(), rand::random());
+                publish(&status, plan.status);
+                match plan.next {
+                    Next::In(wait) => next_run = Instant::now() + wait,
+                    Next::Stop => break,
+                }
+            }
+        }
+    }
+}
+
+/// Sends `new` unless it says the same as the current status.
+fn publish(status: &watch::Sender<SyncStatus>, new: SyncStatus) {
+    status.send_if_modified(|current| {
+        if *current == new {
+            return false;
+        }
+        *current = new;
+        true
+    });
+}
+
+async fn session(
+    ws: &Mutex<Workspace>,
+    link: &mut Link,
+    account: &Account,
+    status: &watch::Sender<SyncStatus>,
+) -> Outcome {
+    let result = sync_session(ws, link, &account.api, &account.token, &account.user, |p| {
+        let bytes = p.bytes_sent + p.bytes_received;
+        // A session that finds nothing new does not flicker through "syncing".
+        if bytes > 0 {
+            publish(status, SyncStatus::Syncing { done: p.done, total: p.total, bytes });
+        }
+    })
+    .await;
+    match result {
+        Ok(report) => Outcome::Converged {
+            documents: report.documents,
+            pending: report.pending,
+            bytes: report.bytes_sent + report.bytes_received,
+        },
+        Err(e) => {
+            // A message may be lost: start the next session from heads.
+            link.reset();
+            tracing::info!(error = %e, code = e.code(), "sync session failed");
+            Outcome::Failed(Failure::of(&e))
+        }
+    }
+}
