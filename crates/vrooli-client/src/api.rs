@@ -63,6 +63,23 @@ impl ClientError {
     }
 }
 
+/// A transport error on one line: reqwest's summary and its root cause
+/// ("error sending request: Connection refused (os error 111)"), without
+/// the URL.
+fn transport_reason(e: reqwest::Error) -> String {
+    let e = e.without_url();
+    let mut root: &dyn std::error::Error = &e;
+    while let Some(next) = root.source() {
+        root = next;
+    }
+    let (top, cause) = (e.to_string(), root.to_string());
+    if cause == top {
+        top
+    } else {
+        format!("{top}: {cause}")
+    }
+}
+
 #[derive(Clone)]
 pub struct Api {
     http: reqwest::Client,
@@ -91,7 +108,7 @@ impl Api {
         let response = request
             .send()
             .await
-            .map_err(|e| ClientError::Unreachable { server: self.base.clone(), reason: e.without_url().to_string() })?;
+            .map_err(|e| ClientError::Unreachable { server: self.base.clone(), reason: transport_reason(e) })?;
         let status = response.status();
         if status.is_success() {
             if status == StatusCode::NO_CONTENT {
@@ -190,7 +207,7 @@ impl Api {
             .timeout(Duration::from_secs(30))
             .send()
             .await
-            .map_err(|e| ClientError::Unreachable { server: self.base.clone(), reason: e.without_url().to_string() })?;
+            .map_err(|e| ClientError::Unreachable { server: self.base.clone(), reason: transport_reason(e) })?;
         let status = response.status();
         if status == StatusCode::SWITCHING_PROTOCOLS {
             let accept = response.headers().get(reqwest::header::SEC_WEBSOCKET_ACCEPT);

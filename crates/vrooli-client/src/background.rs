@@ -59,7 +59,7 @@ impl Default for SyncConfig {
         SyncConfig {
             rules: Rules::default(),
             debounce: Duration::from_millis(300),
-            poll_without_push: Duration::from_secs(10),
+            poll_without_push: Duration::from_secs(5),
             push: true,
             other_writers_every: None,
         }

@@ -63,23 +63,30 @@ fn server_binary() -> PathBuf {
     path
 }
 
+/// Starts the server on `listen` with its data in `dir`; returns it and its URL.
+fn spawn_server(dir: &Path, log: &Path, listen: &str) -> (Child, String) {
+    let log = std::fs::OpenOptions::new().create(true).append(true).open(log).unwrap();
+    let mut child = Command::new(server_binary())
+        .args(["--listen", listen, "--data-dir"])
+        .arg(dir.join("data"))
+        .env("RUST_LOG", "info")
+        .env("VROOLI_SERVER_AUTH_PER_MINUTE", "1000")
+        .stdout(Stdio::piped())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let url = line.trim().rsplit(' ').next().unwrap_or_default().to_string();
+    assert!(url.starts_with("http://127.0.0.1:"), "server said {line:?}");
+    (child, url)
+}
+
 impl Server {
     pub fn start() -> Server {
         let dir = tempfile::tempdir().unwrap();
         let log = dir.path().join("server.log");
-        let mut child = Command::new(server_binary())
-            .args(["--listen", "127.0.0.1:0", "--data-dir"])
-            .arg(dir.path().join("data"))
-            .env("RUST_LOG", "info")
-            .env("VROOLI_SERVER_AUTH_PER_MINUTE", "1000")
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(&log).unwrap())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let url = line.trim().rsplit(' ').next().unwrap_or_default().to_string();
-        assert!(url.starts_with("http://127.0.0.1:"), "server said {line:?}");
+        let (child, url) = spawn_server(dir.path(), &log, "127.0.0.1:0");
         Server { child, url, dir, log }
     }
 
@@ -87,11 +94,27 @@ impl Server {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
-    /// Stops with SIGTERM and returns whether it exited cleanly.
-    pub fn stop(mut self) -> bool {
+    fn terminate(&mut self) -> bool {
         let pid = self.child.id().to_string();
         Command::new("kill").args(["-TERM", &pid]).status().unwrap();
         self.child.wait().unwrap().success()
+    }
+
+    /// Stops with SIGTERM and returns whether it exited cleanly.
+    pub fn stop(mut self) -> bool {
+        self.terminate()
+    }
+
+    /// Stops the server, runs `while_down`, and starts it again on the same
+    /// data and port.
+    pub fn down_while<T>(&mut self, while_down: impl FnOnce() -> T) -> T {
+        assert!(self.terminate(), "the server stops cleanly on SIGTERM");
+        let value = while_down();
+        let listen = self.url.trim_start_matches("http://").to_string();
+        let (child, url) = spawn_server(self.dir.path(), &self.log, &listen);
+        assert_eq!(url, self.url, "same address after the restart");
+        self.child = child;
+        value
     }
 }
 
@@ -100,6 +123,26 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// `POST {server}{path}` with a JSON body over plain HTTP/1.1, for what the
+/// CLI deliberately cannot do (e.g. obtain a token outside the keyring).
+/// Returns the status and the JSON body.
+pub fn post_json(server: &Server, path: &str, body: &serde_json::Value) -> (u16, serde_json::Value) {
+    use std::io::Read;
+    let host = server.url.trim_start_matches("http://");
+    let mut tcp = std::net::TcpStream::connect(host).unwrap();
+    let body = body.to_string();
+    let request = format!(
+        "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    tcp.write_all(request.as_bytes()).unwrap();
+    let mut response = String::new();
+    tcp.read_to_string(&mut response).unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap();
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    (status, serde_json::from_str(body).unwrap_or(serde_json::Value::Null))
 }
 
 /// A device (data dir) whose `vrooli` runs inside the keyring's session.
@@ -150,6 +193,77 @@ impl OnlineDevice {
 
     pub fn export(&self) -> String {
         crate::support::stdout(&self.raw(&["export", "--json"]))
+    }
+
+    /// Starts `vrooli ARGS` in the background (e.g. `sync --watch`), its
+    /// output going to files.
+    pub fn spawn(&self, args: &[&str]) -> Background {
+        let out = tempfile::NamedTempFile::new().unwrap();
+        let err = tempfile::NamedTempFile::new().unwrap();
+        let child = self
+            .command()
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(out.reopen().unwrap())
+            .stderr(err.reopen().unwrap())
+            .spawn()
+            .unwrap();
+        Background { child, out, err }
+    }
+}
+
+/// A `vrooli` process running in the background; killed when dropped.
+pub struct Background {
+    child: Child,
+    out: tempfile::NamedTempFile,
+    err: tempfile::NamedTempFile,
+}
+
+impl Background {
+    pub fn stdout(&self) -> String {
+        std::fs::read_to_string(self.out.path()).unwrap()
+    }
+
+    pub fn stderr(&self) -> String {
+        std::fs::read_to_string(self.err.path()).unwrap()
+    }
+
+    pub fn is_running(&mut self) -> bool {
+        self.child.try_wait().unwrap().is_none()
+    }
+
+    /// Sends SIGINT (as Ctrl-C does) and waits up to `limit` for the exit code.
+    pub fn interrupt(&mut self, limit: std::time::Duration) -> Option<i32> {
+        Command::new("kill").args(["-INT", &self.child.id().to_string()]).status().unwrap();
+        let deadline = std::time::Instant::now() + limit;
+        while std::time::Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.code();
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        None
+    }
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Polls `check` every 100 ms until it holds or `limit` passes; returns whether it held.
+pub fn eventually(limit: std::time::Duration, mut check: impl FnMut() -> bool) -> bool {
+    let deadline = std::time::Instant::now() + limit;
+    loop {
+        if check() {
+            return true;
+        }
+        if std::time::Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
     }
 }
 

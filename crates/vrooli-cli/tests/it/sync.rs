@@ -1,6 +1,8 @@
 //! Sync through a real `vrooli-server` on 127.0.0.1, with the device token in
 //! a real Secret Service.
 
+use std::time::Duration;
+
 use crate::online::*;
 use crate::support::error_line;
 
@@ -162,4 +164,124 @@ fn team_documents_reach_members_only() {
     assert!(export.contains("welcome aboard"), "what bob had stays on his device");
     assert!(!export.contains("after bob left"), "no further change reaches a removed member");
     assert!(bob.run(&["team", "list"]).as_array().unwrap().is_empty());
+}
+
+fn pending(d: &OnlineDevice) -> u64 {
+    d.run(&["account", "status"])["pendingChanges"].as_u64().unwrap()
+}
+
+const SECONDS: fn(u64) -> Duration = Duration::from_secs;
+
+#[test]
+fn watch_applies_pushes_without_running_sync_again() {
+    let keyring = Keyring::start();
+    let server = Server::start();
+    let (a, b) = signed_in_pair(&server, &keyring);
+    let chat = a.run(&["chat", "create", "--name", "Plans"])["id"].as_str().unwrap().to_string();
+    sync(&a);
+
+    let mut watch = b.spawn(&["-vv", "sync", "--watch", "--json"]);
+    let first = eventually(SECONDS(20), || watch.stdout().contains(r#""state":"synced""#));
+    assert!(first, "no first session: stdout {} stderr {}", watch.stdout(), watch.stderr());
+    assert!(b.export().contains("Plans"), "the first session brings what is there");
+
+    // A change on another device reaches b without b running `sync`.
+    a.run(&["chat", "post", &chat, "--text", "pushed to b"]);
+    sync(&a);
+    let arrived = eventually(SECONDS(15), || b.export().contains("pushed to b"));
+    assert!(arrived, "stdout {} stderr {}", watch.stdout(), watch.stderr());
+
+    // Another process writes on b: the watch notices and sends it.
+    b.run(&["chat", "post", &chat, "--text", "from b while watching"]);
+    let sent = eventually(SECONDS(15), || pending(&b) == 0);
+    assert!(sent, "b's change was not sent: stdout {} stderr {}", watch.stdout(), watch.stderr());
+    sync(&a);
+    assert!(a.export().contains("from b while watching"));
+
+    assert!(watch.is_running());
+    assert_eq!(watch.interrupt(SECONDS(10)), Some(0), "Ctrl-C ends the watch cleanly");
+    let stdout = watch.stdout();
+    for line in stdout.lines() {
+        let status: serde_json::Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line:?}"));
+        let state = status["state"].as_str().unwrap();
+        assert!(["offline", "syncing", "synced"].contains(&state), "{line}");
+    }
+    assert!(stdout.lines().filter(|l| l.contains(r#""state":"synced""#)).count() >= 2, "{stdout}");
+
+    // Debug logs (-vv) of the watch and of a one-off sync never show the token.
+    let once = b.raw(&["-vv", "sync"]);
+    assert!(once.status.success());
+    for stderr in [watch.stderr(), String::from_utf8_lossy(&once.stderr).into_owned()] {
+        assert!(stderr.contains("DEBUG"), "debug logging is on");
+        assert!(!stderr.contains("vrt_"), "a token in the logs:\n{stderr}");
+    }
+    for dir in [a.dir.path(), b.dir.path()] {
+        assert_eq!(files_containing(dir, b"vrt_"), Vec::<std::path::PathBuf>::new());
+    }
+}
+
+#[test]
+fn edits_made_while_the_server_is_down_catch_up_after_it_returns() {
+    let keyring = Keyring::start();
+    let mut server = Server::start();
+    let (a, b) = signed_in_pair(&server, &keyring);
+    let chat = a.run(&["chat", "create", "--name", "Plans"])["id"].as_str().unwrap().to_string();
+    assert_eq!(pending(&a), 1, "a new chat is pending");
+    sync(&a);
+    sync(&b);
+    assert_eq!((pending(&a), pending(&b)), (0, 0), "nothing pending after a sync");
+
+    let line = server.down_while(|| {
+        a.run(&["chat", "post", &chat, "--text", "written offline"]);
+        let line = error_line(&a.raw(&["sync"]), 1);
+        let status = a.run(&["account", "status"]);
+        assert_eq!(status["pendingChanges"], 1, "{status}");
+        let text = crate::support::stdout(&a.raw(&["account", "status"]));
+        assert!(text.contains("pending:   1 document(s)"), "{text}");
+        line
+    });
+    assert!(line.starts_with(&format!("cannot reach {}: ", server.url)), "{line}");
+
+    let report = a.run(&["sync"]);
+    assert_eq!(report["pending"], 0, "{report}");
+    assert_eq!(pending(&a), 0);
+    sync(&b);
+    assert!(b.export().contains("written offline"));
+    assert_eq!(a.export(), b.export());
+    assert_eq!(pending(&b), 0);
+}
+
+#[test]
+fn vrooli_token_works_without_a_keyring_and_is_never_written() {
+    let keyring = Keyring::start();
+    let server = Server::start();
+    let a = OnlineDevice::new(&keyring);
+    register(&a, &server, EMAIL);
+    a.run(&["chat", "create", "--name", "From automation"]);
+
+    // A token obtained outside this device (as a CI secret would be).
+    let credentials = serde_json::json!({ "email": EMAIL, "password": PASSWORD, "deviceName": "ci" });
+    let (status, session) = post_json(&server, "/v1/accounts/login", &credentials);
+    assert_eq!(status, 200, "{session}");
+    let token = session["token"].as_str().unwrap().to_string();
+    assert!(token.starts_with("vrt_"));
+
+    // No keyring reachable; the token comes from the environment; debug logs on.
+    let out = crate::support::command(a.dir.path())
+        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
+        .env("VROOLI_TOKEN", &token)
+        .args(["-vv", "sync", "--json"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(!stderr.contains("vrt_") && !String::from_utf8_lossy(&out.stdout).contains("vrt_"), "{stderr}");
+    for dir in [a.dir.path(), server.dir.path()] {
+        assert_eq!(files_containing(dir, token.as_bytes()), Vec::<std::path::PathBuf>::new());
+    }
+
+    let b = OnlineDevice::new(&keyring);
+    assert!(b.sign_in("login", &server, EMAIL, PASSWORD).status.success());
+    sync(&b);
+    assert!(b.export().contains("From automation"), "the sync with VROOLI_TOKEN reached the server");
 }
