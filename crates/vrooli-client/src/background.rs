@@ -255,3 +255,25 @@ async fn session(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debounce_waits_for_quiet_but_not_forever() {
+        let debounce = Duration::from_millis(300);
+        let start = Instant::now();
+        let mut d = Debounce::default();
+        d.touch(start, debounce);
+        assert_eq!(d.due, Some(start + debounce));
+        d.touch(start + Duration::from_millis(200), debounce);
+        assert_eq!(d.due, Some(start + Duration::from_millis(500)), "another change moves it");
+        for ms in (0..100).map(|i| 200 + i * 100) {
+            d.touch(start + Duration::from_millis(ms), debounce);
+        }
+        assert_eq!(d.due, Some(start + debounce * 10), "constant changes still sync");
+        d.clear();
+        assert_eq!(d.due, None);
+    }
+}

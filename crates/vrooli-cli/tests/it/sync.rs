@@ -285,3 +285,28 @@ fn vrooli_token_works_without_a_keyring_and_is_never_written() {
     sync(&b);
     assert!(b.export().contains("From automation"), "the sync with VROOLI_TOKEN reached the server");
 }
+
+#[test]
+fn watch_goes_offline_and_catches_up_when_the_server_returns() {
+    let keyring = Keyring::start();
+    let mut server = Server::start();
+    let (a, b) = signed_in_pair(&server, &keyring);
+    let chat = a.run(&["chat", "create", "--name", "Plans"])["id"].as_str().unwrap().to_string();
+    sync(&a);
+    let mut watch = b.spawn(&["sync", "--watch"]);
+    assert!(eventually(SECONDS(20), || watch.stdout().contains("synced at")), "{}", watch.stderr());
+
+    server.down_while(|| {
+        let offline = eventually(SECONDS(20), || watch.stdout().contains("offline: the server cannot be reached"));
+        assert!(offline, "stdout {} stderr {}", watch.stdout(), watch.stderr());
+    });
+    assert!(watch.is_running(), "the watch stays up while the server is down");
+    a.run(&["chat", "post", &chat, "--text", "after the outage"]);
+    sync(&a);
+    let caught_up = eventually(SECONDS(30), || b.export().contains("after the outage"));
+    assert!(caught_up, "stdout {} stderr {}", watch.stdout(), watch.stderr());
+    let synced_again =
+        eventually(SECONDS(10), || watch.stdout().lines().last().is_some_and(|l| l.starts_with("synced at")));
+    assert!(synced_again, "{}", watch.stdout());
+    assert_eq!(watch.interrupt(SECONDS(10)), Some(0));
+}
