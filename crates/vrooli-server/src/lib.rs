@@ -2,22 +2,27 @@
 //! without reading them — only the access metadata it needs to authorise
 //! every request (the owner of each document).
 //!
-//! - `db`: the storage (embedded SQLite), behind one small API;
+//! - `db`: the storage behind one small API — an embedded SQLite file, or
+//!   PostgreSQL shared by several server processes;
 //! - `auth`: passwords (argon2id), device tokens (random, stored hashed), lock-out;
 //! - `limits`: per-client rate limits;
 //! - `routes`: the HTTP API under `/v1` (axum);
-//! - `sync`: merging and answering documents' sync messages.
+//! - `sync`: merging and answering documents' sync messages;
+//! - `teams`: teams, members and invites;
+//! - `events`: the WebSocket that tells devices at once what changed,
+//!   across nodes through PostgreSQL's LISTEN/NOTIFY.
 
 mod auth;
 mod db;
 mod error;
+mod events;
 mod limits;
 mod routes;
 mod sync;
 mod teams;
 
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -29,20 +34,55 @@ pub struct AppState {
     pub db: Db,
     pub limiter: limits::Limiter,
     pub peers: sync::Peers,
+    pub hub: events::Hub,
+}
+
+/// Where the server keeps its data.
+pub enum Storage {
+    /// `server.db` in this directory (created if missing).
+    Sqlite(PathBuf),
+    /// A `postgres://` URL; several servers may share the database.
+    Postgres(String),
 }
 
 /// Opens the database, binds, prints the address and serves until SIGTERM/Ctrl-C.
-pub async fn serve(listen: &str, data_dir: &Path) -> anyhow::Result<()> {
-    std::fs::create_dir_all(data_dir).with_context(|| format!("creating {}", data_dir.display()))?;
-    let db = Db::open(&data_dir.join("server.db"))?;
-    let state = Arc::new(AppState { db, limiter: limits::Limiter::default(), peers: sync::Peers::default() });
-    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("binding {listen}"))?;
-    let addr = listener.local_addr()?;
+pub async fn serve(listen: &str, storage: Storage) -> anyhow::Result<()> {
+    let db = match storage {
+        Storage::Sqlite(dir) => {
+            std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+            tracing::info!(dir = %dir.display(), "storage: SQLite");
+            Db::open_sqlite(&dir.join("server.db"))?
+        }
+        Storage::Postgres(url) => {
+            // The URL may hold a password: it is never logged.
+            tracing::info!("storage: PostgreSQL");
+            Db::connect_postgres(&url).await.context("connecting to PostgreSQL")?
+        }
+    };
+    // Listening starts before the server takes requests, so no change made
+    // through another node after this line goes unheard.
+    let listener = db.listen().await.context("listening for other nodes' notifications")?;
+    let state = Arc::new(AppState {
+        db,
+        limiter: limits::Limiter::default(),
+        peers: sync::Peers::default(),
+        hub: events::Hub::default(),
+    });
+    if let Some(listener) = listener {
+        tokio::spawn(events::relay(state.clone(), listener));
+    }
+    let tcp = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("binding {listen}"))?;
+    let addr = tcp.local_addr()?;
     // The one line tests and scripts wait for.
     println!("vrooli-server listening on http://{addr}");
     tracing::info!(%addr, "listening");
-    axum::serve(listener, routes::router(state).into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
+    let hub_state = state.clone();
+    axum::serve(tcp, routes::router(state).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            // Upgraded sockets are not requests in flight: close them ourselves.
+            hub_state.hub.close_all();
+        })
         .await?;
     tracing::info!("stopped");
     Ok(())

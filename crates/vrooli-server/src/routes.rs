@@ -14,8 +14,9 @@ use vrooli_protocol::limits::{MAX_SMALL_BODY, MAX_SYNC_BODY, PASSWORD_CHARS};
 use vrooli_protocol::wire::{Account, Credentials, Device, Session, SyncRequest, SyncResponse};
 
 use crate::auth::{self, now_millis, LOCK_MILLIS, SESSION_MILLIS};
-use crate::db::{self, Caller};
+use crate::db::Caller;
 use crate::error::ApiError;
+use crate::events::{self, Notice};
 use crate::{teams, AppState};
 
 type AppResult<T> = Result<T, ApiError>;
@@ -34,9 +35,29 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/teams/{id}/decline", post(teams::decline))
         .route("/v1/teams/{id}/members/{user}", delete(teams::remove))
         .route("/v1/invites", get(teams::invites))
+        .route(events::EVENTS_PATH, get(events::socket))
         .layer(DefaultBodyLimit::max(MAX_SMALL_BODY));
     let sync = Router::new().route("/v1/sync", post(sync)).layer(DefaultBodyLimit::max(MAX_SYNC_BODY));
-    Router::new().route("/healthz", get(|| async { "ok" })).merge(small).merge(sync).with_state(state)
+    Router::new()
+        .route("/healthz", get(health))
+        .merge(small)
+        .merge(sync)
+        .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this endpoint takes another method")
+        })
+        .with_state(state)
+}
+
+/// `200 ok` while the server can reach its database; 503 otherwise.
+async fn health(State(state): State<Arc<AppState>>) -> AppResult<&'static str> {
+    match state.db.health().await {
+        Ok(()) => Ok("ok"),
+        Err(e) => {
+            tracing::warn!(error = %e, "health check failed");
+            Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "the database does not answer"))
+        }
+    }
 }
 
 /// The device a request's bearer token belongs to; 401 otherwise.
@@ -49,14 +70,23 @@ impl FromRequestParts<Arc<AppState>> for Authed {
         let header = parts.headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
         let token = header.and_then(|h| h.strip_prefix("Bearer ")).ok_or_else(ApiError::unauthorized)?;
         let hash = auth::token_hash(token.trim());
-        let caller = state.db.call(move |conn| db::caller_by_token(conn, &hash)).await?;
+        let caller = state.db.caller_by_token(&hash).await?;
         caller.map(Authed).ok_or_else(ApiError::unauthorized)
     }
 }
 
-/// A JSON body, with malformed input answered as our 400, not axum's text.
+/// A JSON body, with bad input answered as our error body, not axum's text:
+/// 413 past the body limit, 415 without a JSON content type, else 400.
 pub fn body<T>(json: Result<Json<T>, JsonRejection>) -> AppResult<T> {
-    json.map(|Json(v)| v).map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "malformed", e.body_text()))
+    json.map(|Json(v)| v).map_err(|e| match e.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", "the request body is larger than allowed")
+        }
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+            ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "malformed", e.body_text())
+        }
+        _ => ApiError::new(StatusCode::BAD_REQUEST, "malformed", e.body_text()),
+    })
 }
 
 fn check_credentials(c: &Credentials) -> AppResult<String> {
@@ -76,7 +106,7 @@ async fn open_session(state: &AppState, account: i64, email: String, device_name
     let hash = auth::token_hash(&token);
     let device = auth::new_id();
     let expires_at = now_millis() + SESSION_MILLIS;
-    state.db.call(move |conn| db::create_device(conn, device, account, &device_name, &hash, expires_at)).await?;
+    state.db.create_device(device, account, &device_name, &hash, expires_at).await?;
     tracing::info!(account, device, "device signed in");
     Ok(Session { token, user_id: account.to_string(), device_id: device.to_string(), email, expires_at })
 }
@@ -95,8 +125,7 @@ async fn register(
         .map_err(ApiError::internal)?
         .map_err(ApiError::internal)?;
     let id = auth::new_id();
-    let e = email.clone();
-    let created = state.db.call(move |conn| db::create_account(conn, id, &e, &hash)).await?;
+    let created = state.db.create_account(id, &email, &hash).await?;
     let Some(account) = created else {
         return Err(ApiError {
             field: Some("email"),
@@ -114,8 +143,7 @@ async fn login(
     state.limiter.check(format!("auth:{}", addr.ip()), state.limiter.per_minute_auth)?;
     let c = body(json)?;
     let email = check_credentials(&c)?;
-    let e = email.clone();
-    let account = state.db.call(move |conn| db::account_by_email(conn, &e)).await?;
+    let account = state.db.account_by_email(&email).await?;
     let now = now_millis();
     if let Some(until) = account.as_ref().and_then(|a| a.locked_until).filter(|until| *until > now) {
         let minutes = (until - now + 59_999) / 60_000;
@@ -134,19 +162,26 @@ async fn login(
     let Some(account) = account else { return Err(wrong()) };
     let id = account.id;
     if !good {
-        let locked = state.db.call(move |conn| db::record_failed_login(conn, id, LOCK_MILLIS)).await?;
+        let locked = state.db.record_failed_login(id, LOCK_MILLIS).await?;
         if locked.is_some() {
             tracing::warn!(account = id, "account locked after repeated wrong passwords");
         }
         return Err(wrong());
     }
-    state.db.call(move |conn| db::record_good_login(conn, id)).await?;
+    state.db.record_good_login(id).await?;
     Ok(Json(open_session(&state, account.id, account.email, c.device_name).await?))
 }
 
 async fn logout(State(state): State<Arc<AppState>>, Authed(caller): Authed) -> AppResult<StatusCode> {
-    state.db.call(move |conn| db::revoke_device(conn, caller.user_id, caller.device_id)).await?;
+    state.db.revoke_device(caller.user_id, caller.device_id).await?;
+    signed_out(&state, caller.device_id).await;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// A device's session ended: its sockets hear so and close; its sync states go.
+async fn signed_out(state: &AppState, device: i64) {
+    state.peers.forget(device);
+    events::publish(state, Notice::SignedOut { device }).await;
 }
 
 async fn account(Authed(caller): Authed) -> Json<Account> {
@@ -154,7 +189,7 @@ async fn account(Authed(caller): Authed) -> Json<Account> {
 }
 
 async fn devices(State(state): State<Arc<AppState>>, Authed(caller): Authed) -> AppResult<Json<Vec<Device>>> {
-    let rows = state.db.call(move |conn| db::devices(conn, caller.user_id)).await?;
+    let rows = state.db.devices(caller.user_id).await?;
     Ok(Json(
         rows.into_iter()
             .map(|d| Device {
@@ -176,10 +211,12 @@ async fn revoke(
     Path(id): Path<String>,
 ) -> AppResult<StatusCode> {
     let device: i64 = id.parse().map_err(|_| ApiError::invalid("id", "a device id is a number"))?;
-    let revoked = state.db.call(move |conn| db::revoke_device(conn, caller.user_id, device)).await?;
+    let revoked = state.db.revoke_device(caller.user_id, device).await?;
     if !revoked {
         return Err(ApiError::not_found("device"));
     }
+    tracing::info!(account = caller.user_id, device, "device revoked");
+    signed_out(&state, device).await;
     Ok(StatusCode::NO_CONTENT)
 }
 

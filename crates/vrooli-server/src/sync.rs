@@ -3,117 +3,145 @@
 //!
 //! The server runs the same Automerge sync protocol as the devices
 //! ([`Peer`]), keeping one sync state per device and document in memory: a
-//! restart costs a round of heads, never data. Documents are opaque: access
-//! follows their owner, recorded when a document first arrives (a chat's
-//! message buckets follow the chat).
+//! restart costs a round of heads, never data. With several nodes on one
+//! PostgreSQL database a device's requests may reach different nodes, each
+//! with its own (possibly stale or empty) state for it; Automerge's sync
+//! works from the heads both sides state, so that too costs a round, never
+//! correctness. Documents are opaque: access follows their owner, recorded
+//! when a document first arrives (a chat's message buckets follow the chat).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use automerge::{Automerge, PatchLog};
 use axum::http::StatusCode;
-use vrooli_protocol::docs::{access_parent, apply_rank, is_valid_doc_id};
+use vrooli_protocol::docs::{apply_rank, is_valid_doc_id};
 use vrooli_protocol::limits::MAX_DOCS_PER_REQUEST;
-use vrooli_protocol::wire::{decode_message, encode_message, DocMessage, Owner, SyncRequest, SyncResponse};
+use vrooli_protocol::wire::{decode_message, encode_message, DocMessage, SyncRequest, SyncResponse};
 use vrooli_protocol::Peer;
 
-use crate::db::{self, Caller, DbError};
+use crate::db::{Caller, DocAccess, DocIntent, DocOwner, Step};
 use crate::error::ApiError;
+use crate::events::{self, Notice};
 use crate::AppState;
 
-/// Sync states per device.
+/// Sync states per device. A device's requests take turns on its state.
 #[derive(Default)]
 pub struct Peers {
-    devices: Mutex<HashMap<i64, Arc<Mutex<Peer>>>>,
+    devices: Mutex<HashMap<i64, Arc<tokio::sync::Mutex<Peer>>>>,
 }
 
 impl Peers {
-    fn of(&self, device: i64) -> Arc<Mutex<Peer>> {
+    fn of(&self, device: i64) -> Arc<tokio::sync::Mutex<Peer>> {
         let mut devices = self.devices.lock().unwrap_or_else(|p| p.into_inner());
         devices.entry(device).or_default().clone()
     }
+
+    /// Drops a device's states (after a failed exchange, or when it signs out).
+    pub fn forget(&self, device: i64) {
+        self.devices.lock().unwrap_or_else(|p| p.into_inner()).remove(&device);
+    }
 }
 
-fn may_access(conn: &rusqlite::Connection, caller: &Caller, owner: &Owner) -> Result<bool, DbError> {
-    Ok(match owner {
-        Owner::User(id) => *id == caller.user_id.to_string(),
-        Owner::Team(id) => match id.parse::<i64>() {
-            Ok(team) => db::membership(conn, team, caller.user_id)?.is_some(),
-            Err(_) => false,
-        },
-    })
+/// The server's answer for one document.
+enum Answer {
+    Denied(String),
+    Reply(String, Option<Vec<u8>>),
 }
 
-struct Incoming {
-    id: String,
-    message: Vec<u8>,
-    owner: Option<Owner>,
-}
-
-pub async fn handle(state: &AppState, caller: Caller, request: SyncRequest) -> Result<SyncResponse, ApiError> {
+/// Checks the whole request before anything is merged, so malformed input
+/// changes nothing.
+fn validate(request: SyncRequest) -> Result<Vec<DocIntent<Vec<u8>>>, ApiError> {
     if request.docs.len() > MAX_DOCS_PER_REQUEST {
         return Err(ApiError::invalid("docs", format!("at most {MAX_DOCS_PER_REQUEST} documents per request")));
     }
-    let mut incoming = Vec::with_capacity(request.docs.len());
+    let mut seen = HashSet::with_capacity(request.docs.len());
+    let mut intents = Vec::with_capacity(request.docs.len());
     for DocMessage { doc_id, message, owner } in request.docs {
         if !is_valid_doc_id(&doc_id) {
             return Err(ApiError::invalid("docs", format!("{doc_id:?} is not a document id")));
         }
+        if !seen.insert(doc_id.clone()) {
+            return Err(ApiError::invalid("docs", format!("{doc_id} appears twice")));
+        }
         let message = decode_message(&message)
             .ok_or_else(|| ApiError::invalid("docs", format!("{doc_id}: the message is not base64")))?;
-        incoming.push(Incoming { id: doc_id, message, owner });
+        if let Err(e) = automerge::sync::Message::decode(&message) {
+            return Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid_message", format!("{doc_id}: {e}")));
+        }
+        let claimed = match &owner {
+            Some(o) => Some(
+                DocOwner::from_wire(o)
+                    .ok_or_else(|| ApiError::invalid("owner", format!("{doc_id}: an owner id is a number")))?,
+            ),
+            None => None,
+        };
+        intents.push(DocIntent { id: doc_id, claimed, payload: message });
     }
-    incoming.sort_by_key(|d| apply_rank(&d.id));
-    let cursor = i64::try_from(request.cursor.unwrap_or(0)).unwrap_or(i64::MAX);
-    let peer = state.peers.of(caller.device_id);
-    let outcome = state.db.call(move |conn| Ok(exchange(conn, &caller, &peer, incoming, cursor))).await?;
-    outcome
+    intents.sort_by_key(|d| apply_rank(&d.id));
+    Ok(intents)
 }
 
-fn exchange(
-    conn: &mut rusqlite::Connection,
-    caller: &Caller,
-    peer: &Mutex<Peer>,
-    incoming: Vec<Incoming>,
-    cursor: i64,
-) -> Result<SyncResponse, ApiError> {
-    let mut peer = peer.lock().unwrap_or_else(|p| p.into_inner());
+pub async fn handle(state: &Arc<AppState>, caller: Caller, request: SyncRequest) -> Result<SyncResponse, ApiError> {
+    let cursor = i64::try_from(request.cursor.unwrap_or(0)).unwrap_or(i64::MAX);
+    let intents = validate(request)?;
+    let device = caller.device_id;
+    let user = caller.user_id;
+    let mut peer = state.peers.of(device).lock_owned().await;
+    let merged = state.db.merge_documents(user, intents, move |access| merge(&mut peer, access)).await;
+    let merged = match merged {
+        Ok(m) => m,
+        Err(e) => {
+            // The states may now expect answers the device never got: start over from heads.
+            state.peers.forget(device);
+            return Err(e);
+        }
+    };
     let mut response = SyncResponse::default();
     let mut offered = HashSet::new();
-    for doc in incoming {
-        offered.insert(doc.id.clone());
-        let stored = db::document(conn, &doc.id)?;
-        let owner = match &stored {
-            Some(s) => s.owner.clone(),
-            None => match access_parent(&doc.id).map(|p| db::document(conn, &p)).transpose()?.flatten() {
-                Some(parent) => parent.owner,
-                None => doc.owner.clone().unwrap_or_else(|| Owner::User(caller.user_id.to_string())),
-            },
-        };
-        if !may_access(conn, caller, &owner)? {
-            tracing::info!(doc = %doc.id, user = caller.user_id, "access denied");
-            peer.forget(&doc.id);
-            response.denied.push(doc.id);
-            continue;
-        }
-        let mut automerge = match &stored {
-            Some(s) => Automerge::load(&s.data)
-                .map_err(|e| ApiError::internal(DbError::Document(doc.id.clone(), e.to_string())))?,
-            None => Automerge::new(),
-        };
-        let before = automerge.get_heads();
-        peer.incoming(&doc.id, &mut automerge, &doc.message, &mut PatchLog::inactive())
-            .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_message", e.to_string()))?;
-        if automerge.get_heads() != before {
-            db::put_document(conn, &doc.id, &owner, &automerge.save())?;
-        }
-        if let Some(message) = peer.outgoing(&doc.id, &automerge) {
-            response.docs.push(DocMessage { doc_id: doc.id, message: encode_message(&message), owner: None });
+    let mut stored = Vec::new();
+    for m in merged {
+        match m.value {
+            Answer::Denied(id) => response.denied.push(id),
+            Answer::Reply(id, message) => {
+                offered.insert(id.clone());
+                if m.stored {
+                    stored.push(id.clone());
+                }
+                if let Some(message) = message {
+                    response.docs.push(DocMessage { doc_id: id, message: encode_message(&message), owner: None });
+                }
+            }
         }
     }
-    let (changed, newest) = db::changed_since(conn, caller.user_id, cursor, MAX_DOCS_PER_REQUEST)?;
+    if !stored.is_empty() {
+        let state = state.clone();
+        tokio::spawn(async move { events::publish(&state, Notice::Docs { origin: device, docs: stored }).await });
+    }
+    let (changed, newest) = state.db.changed_since(user, cursor, MAX_DOCS_PER_REQUEST).await?;
     let truncated = changed.len() == MAX_DOCS_PER_REQUEST;
     response.cursor = if truncated { changed.last().map_or(newest, |(_, seq)| *seq) } else { newest }.max(0) as u64;
     response.changed = changed.into_iter().map(|(id, _)| id).filter(|id| !offered.contains(id)).collect();
     Ok(response)
+}
+
+/// One document, its row locked: apply the device's message, answer it.
+fn merge(peer: &mut Peer, access: DocAccess<Vec<u8>>) -> Result<Step<Answer>, ApiError> {
+    let DocAccess { id, allowed, data, payload, .. } = access;
+    if !allowed {
+        tracing::info!(doc = %id, "access denied");
+        peer.forget(&id);
+        return Ok(Step { value: Answer::Denied(id), store: None });
+    }
+    let mut doc = match &data {
+        Some(bytes) => Automerge::load(bytes)
+            .map_err(|e| ApiError::internal(format!("stored document {id} does not load: {e}")))?,
+        None => Automerge::new(),
+    };
+    let before = doc.get_heads();
+    peer.incoming(&id, &mut doc, &payload, &mut PatchLog::inactive())
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_message", e.to_string()))?;
+    let store = (doc.get_heads() != before).then(|| doc.save());
+    let reply = peer.outgoing(&id, &doc);
+    Ok(Step { value: Answer::Reply(id, reply), store })
 }

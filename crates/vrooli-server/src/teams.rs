@@ -13,6 +13,7 @@ use vrooli_protocol::wire::{Invite, Member, NewInvite, NewTeam, Team};
 use crate::auth::{self, normalize_email};
 use crate::db::{self, InviteRow};
 use crate::error::ApiError;
+use crate::events::{self, Notice};
 use crate::routes::{body, Authed};
 use crate::AppState;
 
@@ -35,7 +36,7 @@ fn invite_of(row: InviteRow) -> Invite {
 }
 
 async fn teams_of(state: &AppState, account: i64) -> AppResult<Vec<Team>> {
-    let rows = state.db.call(move |conn| db::teams_of(conn, account)).await?;
+    let rows = state.db.teams_of(account).await?;
     Ok(rows
         .into_iter()
         .map(|t| Team {
@@ -68,7 +69,8 @@ pub async fn create(
         return Err(ApiError::invalid("name", "a team name is 1 to 128 characters"));
     }
     let id = auth::new_id();
-    state.db.call(move |conn| db::create_team(conn, id, &name, caller.user_id)).await?;
+    state.db.create_team(id, &name, caller.user_id).await?;
+    teams_changed(&state, caller.device_id, id, &[]).await?;
     Ok((StatusCode::CREATED, Json(teams_of(&state, caller.user_id).await?)))
 }
 
@@ -76,8 +78,19 @@ pub async fn list(State(state): State<Arc<AppState>>, Authed(caller): Authed) ->
     Ok(Json(teams_of(&state, caller.user_id).await?))
 }
 
+/// Tells the team's members, and `also` (an invitee, a removed member),
+/// that their teams changed — on their devices other than `origin`.
+async fn teams_changed(state: &AppState, origin: i64, team: i64, also: &[i64]) -> AppResult<()> {
+    let mut accounts = state.db.team_members(team).await?;
+    accounts.extend_from_slice(also);
+    accounts.sort_unstable();
+    accounts.dedup();
+    events::publish(state, Notice::Teams { origin, accounts }).await;
+    Ok(())
+}
+
 async fn require_admin(state: &AppState, team: i64, account: i64) -> AppResult<()> {
-    match state.db.call(move |conn| db::membership(conn, team, account)).await? {
+    match state.db.membership(team, account).await? {
         Some(true) => Ok(()),
         Some(false) => Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "only the team's admins can do this")),
         None => Err(ApiError::not_found("team")),
@@ -95,23 +108,24 @@ pub async fn invite(
     let email = normalize_email(&email)
         .ok_or_else(|| ApiError::invalid("email", "enter an email address like name@example.com"))?;
     require_admin(&state, team, caller.user_id).await?;
-    state.db.call(move |conn| db::invite(conn, team, &email, admin, caller.user_id)).await?;
+    state.db.invite(team, &email, admin, caller.user_id).await?;
+    let invitee = state.db.account_by_email(&email).await?.map(|a| a.id);
+    teams_changed(&state, caller.device_id, team, invitee.as_slice()).await?;
     Ok((StatusCode::CREATED, Json(teams_of(&state, caller.user_id).await?)))
 }
 
 pub async fn invites(State(state): State<Arc<AppState>>, Authed(caller): Authed) -> AppResult<Json<Vec<Invite>>> {
-    let email = caller.email.clone();
-    let rows = state.db.call(move |conn| db::invites_for(conn, &email)).await?;
+    let rows = state.db.invites_for(&caller.email).await?;
     Ok(Json(rows.into_iter().map(invite_of).collect()))
 }
 
 async fn answer(state: &AppState, caller: db::Caller, team: &str, accept: bool) -> AppResult<Json<Vec<Team>>> {
     let team = team_id(team)?;
-    let (account, email) = (caller.user_id, caller.email.clone());
-    let answered = state.db.call(move |conn| db::answer_invite(conn, team, account, &email, accept)).await?;
+    let answered = state.db.answer_invite(team, caller.user_id, &caller.email, accept).await?;
     if !answered {
         return Err(ApiError::not_found("pending invite to this team"));
     }
+    teams_changed(state, caller.device_id, team, &[caller.user_id]).await?;
     Ok(Json(teams_of(state, caller.user_id).await?))
 }
 
@@ -141,10 +155,11 @@ pub async fn remove(
     if user != caller.user_id {
         require_admin(&state, team, caller.user_id).await?;
     }
-    let removed = state.db.call(move |conn| db::remove_member(conn, team, user)).await?;
+    let removed = state.db.remove_member(team, user).await?;
     if !removed {
         return Err(ApiError::not_found("member"));
     }
+    teams_changed(&state, caller.device_id, team, &[user]).await?;
     tracing::info!(team, user, by = caller.user_id, "member removed");
     Ok(StatusCode::NO_CONTENT)
 }

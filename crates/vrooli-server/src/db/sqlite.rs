@@ -1,25 +1,18 @@
-//! The server's storage: accounts, device sessions and documents, in an
-//! embedded SQLite file (WAL). Calls run on the blocking pool, one at a
-//! time: each is a short transaction, and serialising them keeps every
-//! document's merge atomic.
+//! The SQLite backend: one embedded file (WAL) and one connection. Calls
+//! run on the blocking pool, one at a time: each is a short transaction,
+//! and serialising them keeps every document's merge atomic.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
-use vrooli_protocol::wire::Owner;
+use vrooli_protocol::docs::access_parent;
 
+use super::{
+    first_owner, AccountRow, Caller, DbError, DeviceRow, DocAccess, DocIntent, DocOwner, DocReaders, InviteRow,
+    MemberRow, Merged, Step, TeamRow,
+};
 use crate::auth::{now_millis, MAX_FAILED_LOGINS};
-
-#[derive(Debug, thiserror::Error)]
-pub enum DbError {
-    #[error("database: {0}")]
-    Sqlite(#[from] rusqlite::Error),
-    #[error("the database task failed: {0}")]
-    Task(String),
-    #[error("document {0}: {1}")]
-    Document(String, String),
-}
 
 const SCHEMA: &[&str] = &[
     // Version 1.
@@ -80,68 +73,43 @@ const SCHEMA: &[&str] = &[
 ];
 
 #[derive(Clone)]
-pub struct Db {
+pub struct Sqlite {
     conn: Arc<Mutex<Connection>>,
 }
 
-pub struct AccountRow {
-    pub id: i64,
-    pub email: String,
-    pub password_hash: String,
-    pub locked_until: Option<i64>,
-}
-
-/// An authenticated device.
-#[derive(Debug, Clone)]
-pub struct Caller {
-    pub user_id: i64,
-    pub device_id: i64,
-    pub email: String,
-}
-
-pub struct DeviceRow {
-    pub id: i64,
-    pub name: String,
-    pub created_at: i64,
-    pub last_seen_at: i64,
-    pub expires_at: i64,
-    pub revoked_at: Option<i64>,
-}
-
-pub struct StoredDoc {
-    pub owner: Owner,
-    pub data: Vec<u8>,
-}
-
-impl Db {
-    pub fn open(path: &Path) -> Result<Db, DbError> {
+impl Sqlite {
+    pub fn open(path: &Path) -> Result<Sqlite, DbError> {
         let mut conn = Connection::open(path)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        let known = SCHEMA.len() as i64;
+        if version > known {
+            return Err(DbError::SchemaTooNew { found: version, known });
+        }
         let tx = conn.transaction()?;
         for (i, sql) in SCHEMA.iter().enumerate().skip(version.max(0) as usize) {
             tx.execute_batch(sql)?;
             tx.pragma_update(None, "user_version", i as i64 + 1)?;
         }
         tx.commit()?;
-        Ok(Db { conn: Arc::new(Mutex::new(conn)) })
+        Ok(Sqlite { conn: Arc::new(Mutex::new(conn)) })
     }
 
     /// Runs `f` on the connection, off the async threads.
-    pub async fn call<T: Send + 'static>(
+    pub async fn call<T: Send + 'static, E: From<DbError> + Send + 'static>(
         &self,
-        f: impl FnOnce(&mut Connection) -> Result<T, DbError> + Send + 'static,
-    ) -> Result<T, DbError> {
+        f: impl FnOnce(&mut Connection) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, E> {
         let conn = self.conn.clone();
         tokio::task::spawn_blocking(move || {
             let mut conn = conn.lock().unwrap_or_else(|p| p.into_inner());
             f(&mut conn)
         })
         .await
-        .map_err(|e| DbError::Task(e.to_string()))?
+        .map_err(|e| E::from(DbError::Task(e.to_string())))?
     }
 }
 
@@ -205,10 +173,13 @@ pub fn caller_by_token(conn: &Connection, token_hash: &str) -> Result<Option<Cal
     let now = now_millis();
     let caller = conn
         .query_row(
-            "SELECT a.id, d.id, a.email, d.last_seen_at FROM device d JOIN account a ON a.id = d.account_id
+            "SELECT a.id, d.id, a.email, d.expires_at, d.last_seen_at FROM device d JOIN account a ON a.id = d.account_id
              WHERE d.token_hash = ?1 AND d.revoked_at IS NULL AND d.expires_at > ?2",
             params![token_hash, now],
-            |r| Ok((Caller { user_id: r.get(0)?, device_id: r.get(1)?, email: r.get(2)? }, r.get::<_, i64>(3)?)),
+            |r| {
+                let caller = Caller { user_id: r.get(0)?, device_id: r.get(1)?, email: r.get(2)?, expires_at: r.get(3)? };
+                Ok((caller, r.get::<_, i64>(4)?))
+            },
         )
         .optional()?;
     if let Some((caller, last_seen)) = &caller {
@@ -248,38 +219,86 @@ pub fn revoke_device(conn: &Connection, account: i64, device: i64) -> Result<boo
     Ok(n == 1)
 }
 
-fn owner_of(kind: &str, id: i64) -> Owner {
-    if kind == "team" {
-        Owner::Team(id.to_string())
-    } else {
-        Owner::User(id.to_string())
-    }
-}
-
-pub fn document(conn: &Connection, id: &str) -> Result<Option<StoredDoc>, DbError> {
+fn owner(conn: &Connection, id: &str) -> Result<Option<DocOwner>, DbError> {
     Ok(conn
-        .query_row("SELECT owner_kind, owner_id, data FROM document WHERE id = ?1", [id], |r| {
-            Ok(StoredDoc { owner: owner_of(&r.get::<_, String>(0)?, r.get(1)?), data: r.get(2)? })
+        .query_row("SELECT owner_kind, owner_id FROM document WHERE id = ?1", [id], |r| {
+            Ok(DocOwner::from_row(&r.get::<_, String>(0)?, r.get(1)?))
         })
         .optional()?)
 }
 
-/// Stores a document's new state under the next sequence number.
-pub fn put_document(conn: &mut Connection, id: &str, owner: &Owner, data: &[u8]) -> Result<i64, DbError> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let seq: i64 = tx.query_row("SELECT coalesce(max(seq), 0) + 1 FROM document", [], |r| r.get(0))?;
-    let (kind, owner_id) = match owner {
-        Owner::User(u) => ("user", u),
-        Owner::Team(t) => ("team", t),
-    };
-    let owner_id: i64 = owner_id.parse().map_err(|_| DbError::Document(id.into(), "owner id".into()))?;
-    tx.execute(
-        "INSERT INTO document (id, owner_kind, owner_id, data, seq, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-         ON CONFLICT (id) DO UPDATE SET data = excluded.data, seq = excluded.seq, updated_at = excluded.updated_at",
-        params![id, kind, owner_id, data, seq, now_millis()],
-    )?;
-    tx.commit()?;
-    Ok(seq)
+fn may_access(conn: &Connection, owner: DocOwner, user: i64) -> Result<bool, DbError> {
+    Ok(match owner {
+        DocOwner::User(id) => id == user,
+        DocOwner::Team(team) => membership(conn, team, user)?.is_some(),
+    })
+}
+
+/// See [`super::Db::merge_documents`]. Each document is its own IMMEDIATE
+/// transaction, and the connection's mutex keeps other calls out meanwhile.
+pub fn merge_documents<P, T, E, F>(
+    conn: &mut Connection,
+    user: i64,
+    docs: Vec<DocIntent<P>>,
+    mut merge: F,
+) -> Result<Vec<Merged<T>>, E>
+where
+    E: From<DbError>,
+    F: FnMut(DocAccess<P>) -> Result<Step<T>, E>,
+{
+    let mut out = Vec::with_capacity(docs.len());
+    for DocIntent { id, claimed, payload } in docs {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(DbError::from)?;
+        let stored = tx
+            .query_row("SELECT owner_kind, owner_id, data FROM document WHERE id = ?1", [&id], |r| {
+                Ok((DocOwner::from_row(&r.get::<_, String>(0)?, r.get(1)?), r.get::<_, Vec<u8>>(2)?))
+            })
+            .optional()
+            .map_err(DbError::from)?;
+        let (owner, data) = match stored {
+            Some((owner, data)) => (owner, Some(data)),
+            None => {
+                let parent = access_parent(&id).map(|p| owner(&tx, &p)).transpose()?.flatten();
+                (first_owner(parent, claimed, user), None)
+            }
+        };
+        let allowed = may_access(&tx, owner, user)?;
+        let step = merge(DocAccess { id: id.clone(), owner, allowed, data, payload })?;
+        let stored = step.store.is_some();
+        if let Some(data) = step.store {
+            let seq: i64 = tx
+                .query_row("SELECT coalesce(max(seq), 0) + 1 FROM document", [], |r| r.get(0))
+                .map_err(DbError::from)?;
+            tx.execute(
+                "INSERT INTO document (id, owner_kind, owner_id, data, seq, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (id) DO UPDATE SET data = excluded.data, seq = excluded.seq, updated_at = excluded.updated_at",
+                params![id, owner.kind(), owner.id(), data, seq, now_millis()],
+            )
+            .map_err(DbError::from)?;
+        }
+        tx.commit().map_err(DbError::from)?;
+        out.push(Merged { value: step.value, stored });
+    }
+    Ok(out)
+}
+
+/// See [`super::Db::readers`].
+pub fn readers(conn: &Connection, ids: &[String]) -> Result<Vec<DocReaders>, DbError> {
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        let row = conn
+            .query_row("SELECT owner_kind, owner_id, seq FROM document WHERE id = ?1", [id], |r| {
+                Ok((DocOwner::from_row(&r.get::<_, String>(0)?, r.get(1)?), r.get::<_, i64>(2)?))
+            })
+            .optional()?;
+        let Some((owner, seq)) = row else { continue };
+        let accounts = match owner {
+            DocOwner::User(id) => vec![id],
+            DocOwner::Team(team) => team_members(conn, team)?,
+        };
+        out.push(DocReaders { id: id.clone(), seq, accounts });
+    }
+    Ok(out)
 }
 
 /// The documents a user may read: their own, and their teams'.
@@ -315,6 +334,12 @@ pub fn membership(conn: &Connection, team: i64, account: i64) -> Result<Option<b
         .map(|admin| admin != 0))
 }
 
+pub fn team_members(conn: &Connection, team: i64) -> Result<Vec<i64>, DbError> {
+    let mut stmt = conn.prepare_cached("SELECT account_id FROM member WHERE team_id = ?1 ORDER BY account_id")?;
+    let rows = stmt.query_map([team], |r| r.get(0))?.collect::<Result<Vec<i64>, _>>()?;
+    Ok(rows)
+}
+
 /// Creates a team with its creator as its first admin.
 pub fn create_team(conn: &mut Connection, id: i64, name: &str, creator: i64) -> Result<(), DbError> {
     let tx = conn.transaction()?;
@@ -329,32 +354,6 @@ pub fn create_team(conn: &mut Connection, id: i64, name: &str, creator: i64) -> 
     )?;
     tx.commit()?;
     Ok(())
-}
-
-/// A pending invite: team id and name, email, will be admin, status, inviter's email, time.
-pub struct InviteRow {
-    pub team_id: i64,
-    pub team_name: String,
-    pub email: String,
-    pub will_be_admin: bool,
-    pub status: String,
-    pub invited_by: String,
-    pub created_at: i64,
-}
-
-pub struct MemberRow {
-    pub account: i64,
-    pub email: String,
-    pub is_admin: bool,
-    pub joined_at: i64,
-}
-
-pub struct TeamRow {
-    pub id: i64,
-    pub name: String,
-    pub created_at: i64,
-    pub members: Vec<MemberRow>,
-    pub invites: Vec<InviteRow>,
 }
 
 /// The teams the account belongs to, with members (and, for admins, pending invites).
