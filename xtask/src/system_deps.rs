@@ -28,6 +28,9 @@ const PACKAGES: &[&str] = &[
     // gnome-keyring.
     "libdbus-1-dev",
     "gnome-keyring",
+    // The sync server's PostgreSQL backend is tested against a private
+    // cluster (initdb/pg_ctl from /usr/lib/postgresql/<version>/bin).
+    "postgresql",
     "webkit2gtk-driver",
 ];
 
