@@ -224,9 +224,8 @@ fn watch(ctx: &Context) -> Result<(), CliError> {
                     let current = status.borrow_and_update().clone();
                     shown.show(ctx.json, &current)?;
                     if changed.is_err() {
-                        // The task ended by itself: the server signed this device out.
+                        // The task ends by itself only when the server signed this device out.
                         return Err(match current {
-                            SyncStatus::Error { code, .. } if code == "signed_out" => ClientError::SignedOut,
                             SyncStatus::Error { code, message } => {
                                 ClientError::Server { status: 401, code, message, field: None }
                             }

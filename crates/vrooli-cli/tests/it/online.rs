@@ -234,7 +234,13 @@ impl Background {
 
     /// Sends SIGINT (as Ctrl-C does) and waits up to `limit` for the exit code.
     pub fn interrupt(&mut self, limit: std::time::Duration) -> Option<i32> {
+        assert!(self.is_running(), "already ended");
         Command::new("kill").args(["-INT", &self.child.id().to_string()]).status().unwrap();
+        self.exit_code(limit)
+    }
+
+    /// Waits up to `limit` for the process to end; its exit code.
+    pub fn exit_code(&mut self, limit: std::time::Duration) -> Option<i32> {
         let deadline = std::time::Instant::now() + limit;
         while std::time::Instant::now() < deadline {
             if let Some(status) = self.child.try_wait().unwrap() {

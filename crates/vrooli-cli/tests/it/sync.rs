@@ -310,3 +310,19 @@ fn watch_goes_offline_and_catches_up_when_the_server_returns() {
     assert!(synced_again, "{}", watch.stdout());
     assert_eq!(watch.interrupt(SECONDS(10)), Some(0));
 }
+
+#[test]
+fn a_device_revoked_while_watching_stops_with_one_line() {
+    let keyring = Keyring::start();
+    let server = Server::start();
+    let (a, b) = signed_in_pair(&server, &keyring);
+    let mut watch = b.spawn(&["sync", "--watch"]);
+    assert!(eventually(SECONDS(20), || watch.stdout().contains("synced at")), "{}", watch.stderr());
+    let b_device = b.run(&["account", "status"])["deviceId"].as_str().unwrap().to_string();
+    a.run(&["account", "revoke", &b_device]);
+    assert_eq!(watch.exit_code(SECONDS(20)), Some(1), "the watch ends: {}", watch.stdout());
+    let stderr = watch.stderr();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with("vrooli: ") && stderr.contains("sign in again"), "{stderr}");
+    assert!(watch.stdout().lines().last().unwrap().starts_with("error ("), "{}", watch.stdout());
+}
