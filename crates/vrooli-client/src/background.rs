@@ -12,6 +12,10 @@
 //!   an old server, or the socket is down);
 //! - with exponential backoff and jitter after a failure.
 //!
+//! The status is `Synced` only after a session that left nothing pending,
+//! and turns back to `Syncing` as soon as a local change is reported (not
+//! only when the debounced session starts).
+//!
 //! It ends when the handle is stopped or dropped, or when the server signs
 //! the device out. The rules deciding status and timing are in
 //! [`crate::status`], without I/O.
@@ -166,7 +170,10 @@ async fn run(
         tokio::select! {
             trigger = triggers.recv() => match trigger {
                 None | Some(Trigger::Stop) => break,
-                Some(Trigger::LocalChange) => local.touch(Instant::now(), config.debounce),
+                Some(Trigger::LocalChange) => {
+                    local.touch(Instant::now(), config.debounce);
+                    unsynced(&ws, &status);
+                }
                 Some(Trigger::Now) => next_run = Instant::now(),
             },
             push = push_rx.recv(), if push_open => match push {
@@ -196,6 +203,7 @@ async fn run(
                 if version != seen_version {
                     seen_version = version;
                     local.touch(Instant::now(), config.debounce);
+                    unsynced(&ws, &status);
                 }
             }
             () = tokio::time::sleep_until(due) => {
@@ -213,6 +221,19 @@ async fn run(
                 }
             }
         }
+    }
+}
+
+/// A local change makes "synced" untrue until the next session sent it:
+/// say so at once rather than after the debounce.
+fn unsynced(ws: &Mutex<Workspace>, status: &watch::Sender<SyncStatus>) {
+    if !matches!(*status.borrow(), SyncStatus::Synced { .. }) {
+        return;
+    }
+    match lock(ws).pending_documents() {
+        Ok(0) => {}
+        Ok(pending) => publish(status, SyncStatus::Syncing { done: 0, total: pending, bytes: 0 }),
+        Err(e) => tracing::warn!(error = %e, "cannot count pending documents"),
     }
 }
 
