@@ -201,7 +201,8 @@ async fn deliver(state: &AppState, notice: Notice) {
                     return;
                 }
             };
-            // Per account: the documents it may read, and the newest change among them.
+            // Per account: the documents it may read, and the newest change
+            // among them (a device whose sync cursor is already there has them).
             let mut by_account: HashMap<i64, (Vec<String>, i64)> = HashMap::new();
             for doc in readers {
                 for account in doc.accounts {

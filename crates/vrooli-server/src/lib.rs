@@ -46,6 +46,8 @@ pub enum Storage {
 }
 
 /// Opens the database, binds, prints the address and serves until SIGTERM/Ctrl-C.
+/// Runs on tokio's multi-threaded runtime (the PostgreSQL backend merges
+/// documents with `block_in_place`).
 pub async fn serve(listen: &str, storage: Storage) -> anyhow::Result<()> {
     let db = match storage {
         Storage::Sqlite(dir) => {

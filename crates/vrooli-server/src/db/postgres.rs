@@ -14,6 +14,9 @@
 //! - Lock-out counts wrong passwords in the account row, so it holds across
 //!   nodes; rate limits stay per node.
 //! - Migrations take an advisory lock: nodes starting together migrate once.
+//!
+//! `Row::get` panics only when a query's column types disagree with
+//! [`SCHEMA`]: a bug every integration test would hit, never bad input.
 
 use std::time::Duration;
 

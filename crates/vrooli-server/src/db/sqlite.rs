@@ -461,3 +461,42 @@ pub fn answer_invite(
 pub fn remove_member(conn: &Connection, team: i64, account: i64) -> Result<bool, DbError> {
     Ok(conn.execute("DELETE FROM member WHERE team_id = ?1 AND account_id = ?2", [team, account])? == 1)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tables(conn: &Connection) -> Vec<String> {
+        let mut stmt = conn.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").unwrap();
+        stmt.query_map([], |r| r.get(0)).unwrap().collect::<Result<_, _>>().unwrap()
+    }
+
+    #[test]
+    fn migrates_an_empty_database_and_one_of_version_1() {
+        let dir = tempfile::tempdir().unwrap();
+        let fresh = Sqlite::open(&dir.path().join("fresh.db")).unwrap();
+        let fresh = fresh.conn.lock().unwrap();
+        assert_eq!(fresh.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0)).unwrap(), 2);
+
+        // A database as the first release left it, with an account in it.
+        let old = dir.path().join("old.db");
+        {
+            let conn = Connection::open(&old).unwrap();
+            conn.execute_batch(SCHEMA[0]).unwrap();
+            conn.pragma_update(None, "user_version", 1).unwrap();
+            create_account(&conn, 7, "ann@example.com", "hash").unwrap();
+        }
+        let upgraded = Sqlite::open(&old).unwrap();
+        let upgraded = upgraded.conn.lock().unwrap();
+        assert_eq!(tables(&upgraded), tables(&fresh));
+        assert_eq!(account_by_email(&upgraded, "ann@example.com").unwrap().map(|a| a.id), Some(7));
+    }
+
+    #[test]
+    fn refuses_a_newer_schema() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("new.db");
+        Connection::open(&path).unwrap().pragma_update(None, "user_version", 99).unwrap();
+        assert!(matches!(Sqlite::open(&path), Err(DbError::SchemaTooNew { found: 99, known: 2 })));
+    }
+}

@@ -101,3 +101,20 @@ async fn healthz_fails_when_the_database_is_gone() {
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
     assert!(body.contains("\"unavailable\""), "{body}");
 }
+
+#[tokio::test]
+async fn a_database_of_a_newer_schema_is_refused() {
+    let backend = Backend::postgres().await;
+    drop(backend.server()); // migrates the new database
+    let Backend::Postgres { url, .. } = &backend else { unreachable!() };
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(connection);
+    client.batch_execute("UPDATE vrooli_schema SET version = 99").await.unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_vrooli-server"))
+        .args(["--listen", "127.0.0.1:0", "--database-url", url])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("schema is version 99"), "{stderr}");
+}
