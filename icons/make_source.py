@@ -2,7 +2,8 @@
 """Draws icons/source.png, the one source of every app icon, with only the standard library.
 
 A 1024x1024 RGBA PNG: a rounded square with a diagonal indigo-to-teal gradient and a white
-"V". `npx @tauri-apps/cli@2 icon icons/source.png -o icons` then derives every size;
+"V". `npx @tauri-apps/cli@2 icon icons/source.png -o icons` then derives every size (and
+`… -p 16,24,48,256` the hicolor sizes the defaults leave out);
 only the desktop ones are kept (PNGs for the .deb and the window, .ico/.icns for other
 desktops): the android/, ios/ and Windows Store (Square*, StoreLogo) outputs are deleted.
 Run from the repository root: python3 icons/make_source.py

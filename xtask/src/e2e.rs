@@ -1,5 +1,6 @@
 //! The desktop scenarios, run in order in one app by the harness in `smoke`: the store's row
-//! counts and settings; a chat (create, post, reply, edit, Shift+Enter, find it with search);
+//! counts and settings; a chat (create, post, reply, Shift+Enter, delete, edit, find it with
+//! search);
 //! a resource with two versions (latest marked, time travel); a run through its transitions
 //! (only legal moves offered); bad input (an over-long name shows the field's error and saves
 //! nothing); and a seeded 10,000-message chat, opened and scrolled. Each saves a screenshot.
@@ -7,6 +8,7 @@
 use std::{
     fs,
     path::Path,
+    sync::atomic::{AtomicI64, Ordering},
     thread,
     time::{Duration, Instant},
 };
@@ -16,6 +18,7 @@ use serde_json::{json, Value};
 use vrooli_core::Workspace;
 use vrooli_model::entities::{Chat, ChatMessage, ChatTranslation, Resource, ResourceVersion, Run, Tag};
 use vrooli_model::enums::RunStatus;
+use vrooli_model::{Clock, SystemClock, Timestamp};
 use vrooli_store::{DataDir, ListQuery, Store, MAX_PAGE_SIZE};
 
 use crate::webdriver::{keys, Element, Session};
@@ -33,6 +36,8 @@ pub struct Seeded {
 
 pub struct Ctx<'a> {
     pub session: &'a Session,
+    /// The process group of the app and its WebKit processes.
+    pub group: u32,
     pub screenshots: &'a Path,
     pub seeded: &'a Seeded,
 }
@@ -46,10 +51,35 @@ pub struct Figures {
     pub big_chat_open_ms: Option<f64>,
     /// Message rows in the DOM once it opened (the virtual list's window).
     pub big_chat_rows: Option<u64>,
+    /// Posting into the 10,000-message chat to the new row painted (a write, the event, and a
+    /// reload of the whole thread).
+    pub big_chat_post_ms: Option<f64>,
+    /// Resident memory (kB) by process, idle on the first screen.
+    pub memory_at_start: Vec<(String, u64)>,
 }
 
 /// Bump when [`seed_fresh`] writes something else, so a cached seed is not reused.
-const SEED_VERSION: u32 = 1;
+const SEED_VERSION: u32 = 3;
+
+/// The seed's clock: it starts ten days ago and moves 10 s at every reading, so the seeded
+/// chat spans days of hourly message buckets like a real one (posting 10,000 messages within
+/// one minute would put them all in one bucket, which every later post in that hour loads).
+struct SeedClock(AtomicI64);
+
+impl SeedClock {
+    const STEP_MICROS: i64 = 10_000_000;
+
+    fn ten_days_ago() -> Self {
+        let now = SystemClock.now().as_micros();
+        Self(AtomicI64::new(now - 10 * 86_400 * 1_000_000))
+    }
+}
+
+impl Clock for SeedClock {
+    fn now(&self) -> Timestamp {
+        Timestamp::from_micros(self.0.fetch_add(Self::STEP_MICROS, Ordering::Relaxed))
+    }
+}
 
 /// Seeds `dir`: a copy of the cached seed under `target/e2e-seed/` when one was made for this
 /// seed and schema, else a fresh one (which is then cached). Posting 10,000 messages one
@@ -82,16 +112,13 @@ fn copy_dir(from: &Path, to: &Path) -> Result<()> {
 }
 
 /// Seeds tags through the store, then a chat of [`BIG_CHAT_MESSAGES`] through the workspace
-/// (every tenth message a reply, so the thread branches).
+/// (every tenth message a reply, so the thread branches), dated over the past days.
 fn seed_fresh(dir: &Path) -> Result<Seeded> {
     let data_dir = DataDir::resolve(Some(dir.to_path_buf()))?;
-    let mut store = Store::open(&data_dir)?;
-    for name in SEEDED_TAGS {
-        store.insert(Tag { tag: (*name).to_owned(), ..Tag::default() })?;
-    }
-    drop(store);
+    // The chat first: ids never go below the largest stored id, so rows written now with the
+    // real clock would pull every seeded message into the current hour's bucket.
     let started = Instant::now();
-    let mut workspace = Workspace::open(&data_dir)?;
+    let mut workspace = Workspace::open_with_clock(&data_dir, Box::new(SeedClock::ten_days_ago()))?;
     let chat = workspace.create_chat(BIG_CHAT, "en")?;
     let mut last_root = None;
     for i in 0..BIG_CHAT_MESSAGES {
@@ -104,6 +131,10 @@ fn seed_fresh(dir: &Path) -> Result<Seeded> {
     }
     drop(workspace);
     eprintln!("e2e: seeded {BIG_CHAT_MESSAGES} messages in {:.1}s", started.elapsed().as_secs_f64());
+    let mut store = Store::open(&data_dir)?;
+    for name in SEEDED_TAGS {
+        store.insert(Tag { tag: (*name).to_owned(), ..Tag::default() })?;
+    }
     Ok(Seeded { big_chat_id: chat.id.to_string() })
 }
 
@@ -242,6 +273,7 @@ fn settings_and_row_counts(ctx: &Ctx<'_>, figures: &mut Figures) -> Result<()> {
         &[],
     )?;
     figures.first_paint_ms = paint.as_f64();
+    figures.memory_at_start = resident_memory(ctx.group);
 
     click(s, "[data-testid=nav-settings]")?;
     let rows = s.wait_for("[data-testid=row-counts] tbody tr, [data-testid=load-error]", WAIT)?;
@@ -306,6 +338,14 @@ fn chat(ctx: &Ctx<'_>, _: &mut Figures) -> Result<()> {
     type_in(s, "[data-testid=compose-text]", &format!("Line one{}{}", keys::SHIFT, keys::ENTER))?;
     s.type_into(&s.wait_one("[data-testid=compose-text]", WAIT)?, &format!("Line two{}", keys::ENTER))?;
     wait_message(s, "Line one\nLine two")?;
+
+    // Delete, after a confirmation.
+    type_in(s, "[data-testid=compose-text]", &format!("A message to delete{}", keys::ENTER))?;
+    message_button(s, "A message to delete", "delete")?;
+    message_button(s, "A message to delete", "confirm-delete")?;
+    s.wait_until("the deleted message gone", WAIT, || {
+        fresh(|| Ok(messages_with_text(s, "A message to delete")?.is_empty()))
+    })?;
 
     // Edit in place.
     message_button(s, "Hello from the e2e test", "edit")?;
@@ -488,6 +528,22 @@ fn big_chat(ctx: &Ctx<'_>, figures: &mut Figures) -> Result<()> {
         }))
     })?;
     ensure!(count(s, "[data-testid=message]")? < 200, "scrolling rendered too many rows");
+
+    // Post into it: the row appears once the event made the thread reload.
+    let posted = s.execute_async(
+        "const [done] = [arguments[0]]; \
+         const box = document.querySelector('[data-testid=compose-text]'); \
+         const text = 'Posted into ten thousand'; \
+         box.value = text; box.dispatchEvent(new Event('input', { bubbles: true })); \
+         const t0 = performance.now(); \
+         document.querySelector('[data-testid=send]').click(); \
+         (function poll() { \
+           const hit = [...document.querySelectorAll('[data-testid=message-text]')].some(e => e.textContent === text); \
+           if (hit) { requestAnimationFrame(() => done(performance.now() - t0)); } else { requestAnimationFrame(poll); } \
+         })();",
+        &[],
+    )?;
+    figures.big_chat_post_ms = posted.as_f64();
     Ok(())
 }
 
@@ -582,6 +638,12 @@ fn logged_ms(log: &str, message: &str) -> Option<f64> {
     value.parse().ok()
 }
 
+fn print_memory(memory: &[(String, u64)]) {
+    for (name, kb) in memory {
+        eprintln!("    {name:<16} {:>7.1} MiB", *kb as f64 / 1024.0);
+    }
+}
+
 pub fn report(figures: &Figures, memory: &[(String, u64)], log: &str) {
     let ms = |v: Option<f64>| v.map_or_else(|| "not measured".to_owned(), |v| format!("{v:.0} ms"));
     let answered = logged_ms(log, "first workspace command answered");
@@ -601,8 +663,9 @@ pub fn report(figures: &Figures, memory: &[(String, u64)], log: &str) {
         ms(figures.big_chat_open_ms),
         figures.big_chat_rows.map_or_else(|| "?".to_owned(), |r| r.to_string())
     );
-    eprintln!("  resident memory, idle:");
-    for (name, kb) in memory {
-        eprintln!("    {name:<16} {:>7.1} MiB", *kb as f64 / 1024.0);
-    }
+    eprintln!("  posting into it, click to the new row painted:       {}", ms(figures.big_chat_post_ms));
+    eprintln!("  resident memory, idle on the first screen (3 s after it showed):");
+    print_memory(&figures.memory_at_start);
+    eprintln!("  resident memory, idle after all scenarios (the 10,000-message chat open):");
+    print_memory(memory);
 }

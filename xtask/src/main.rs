@@ -2,6 +2,7 @@
 //!
 //! Every external command is printed before it runs. `test` is what CI runs (`.ci/run`).
 
+mod bundle;
 mod codegen;
 mod desktop;
 mod e2e;
@@ -33,6 +34,12 @@ enum Task {
     /// Only the desktop tests of `test`: the scenarios in the real window, screenshots and
     /// speed figures (builds the UI and the app first).
     Smoke,
+    /// Build the `.deb` with the Tauri CLI (release build); with `--check`, also check its
+    /// contents, install it with `dpkg -i`, start the installed app under Xvfb and remove it.
+    Bundle {
+        #[arg(long)]
+        check: bool,
+    },
     /// `cargo bench --workspace`, passing extra arguments through.
     Bench {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
@@ -51,6 +58,7 @@ fn main() -> ExitCode {
         Task::Run => run(),
         Task::Test => test(),
         Task::Smoke => smoke(),
+        Task::Bundle { check } => repo_root().and_then(|root| bundle::run(&root, check)),
         Task::Bench { args } => bench(&args),
         Task::Codegen { check } => codegen::run(check),
     };

@@ -55,7 +55,7 @@ pub fn run(root: &Path) -> Result<()> {
     fs::create_dir_all(&screenshots).with_context(|| format!("cannot create {}", screenshots.display()))?;
     let outcome = webdriver::wait_until_ready(port, STARTUP).and_then(|()| {
         let session = webdriver::Session::start(port, &binary.to_string_lossy())?;
-        let ctx = e2e::Ctx { session: &session, screenshots: &screenshots, seeded: &seeded };
+        let ctx = e2e::Ctx { session: &session, group: driver_group.id(), screenshots: &screenshots, seeded: &seeded };
         let ran = e2e::run_all(&ctx);
         let memory = ran.as_ref().ok().map(|_| e2e::resident_memory(driver_group.id()));
         let ended = session.end();
