@@ -20,6 +20,7 @@ use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::Response;
 use futures_util::{SinkExt, StreamExt};
 use tokio::sync::mpsc;
@@ -27,6 +28,7 @@ use vrooli_protocol::wire::Event;
 
 use crate::auth::now_millis;
 use crate::db::{Caller, Listener};
+use crate::error::ApiError;
 use crate::routes::Authed;
 use crate::AppState;
 
@@ -252,17 +254,42 @@ pub async fn relay(state: Arc<AppState>, mut listener: Listener) {
 
 /// `GET /v1/events`: upgrades to a WebSocket for the device of the bearer
 /// token (401 without a live one).
-pub async fn socket(State(state): State<Arc<AppState>>, Authed(caller): Authed, upgrade: WebSocketUpgrade) -> Response {
+///
+/// The socket joins the hub before the upgrade is answered, so every change
+/// made after the device sees its socket open reaches it (queued until the
+/// upgrade completes); the registration leaves the hub when dropped, also
+/// if the upgrade never happens.
+pub async fn socket(
+    State(state): State<Arc<AppState>>,
+    Authed(caller): Authed,
+    upgrade: WebSocketUpgrade,
+) -> Result<Response, ApiError> {
+    let Some((id, rx)) = state.hub.register(&caller) else {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            format!("at most {SOCKETS_PER_DEVICE} event sockets per device"),
+        ));
+    };
+    let registration = Registration { state, account: caller.user_id, id };
     // Devices send nothing but control frames: small frames only.
-    upgrade.max_message_size(4096).max_frame_size(4096).on_upgrade(move |mut ws| async move {
-        let Some((id, rx)) = state.hub.register(&caller) else {
-            let reason = format!("at most {SOCKETS_PER_DEVICE} event sockets per device");
-            let _ = ws.send(Message::Close(Some(CloseFrame { code: 1008, reason: reason.into() }))).await;
-            return;
-        };
+    Ok(upgrade.max_message_size(4096).max_frame_size(4096).on_upgrade(move |ws| async move {
+        let _registration = registration;
         run(ws, &caller, rx).await;
-        state.hub.unregister(caller.user_id, id);
-    })
+    }))
+}
+
+/// A socket's place in the hub, given up on drop.
+struct Registration {
+    state: Arc<AppState>,
+    account: i64,
+    id: u64,
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        self.state.hub.unregister(self.account, self.id);
+    }
 }
 
 async fn run(ws: WebSocket, caller: &Caller, mut rx: mpsc::Receiver<Event>) {
