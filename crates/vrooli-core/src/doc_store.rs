@@ -53,6 +53,15 @@ pub(crate) fn create(tx: &Transaction<'_>, id: &DocId, actor: &ActorId) -> Resul
     Ok(doc)
 }
 
+/// Stores a document this device has never had, arriving whole: its data
+/// becomes the snapshot (no change rows to write and then compact away).
+pub(crate) fn create_from_snapshot(tx: &Transaction<'_>, id: &DocId, data: &[u8]) -> Result<(), CoreError> {
+    tx.prepare_cached("INSERT INTO doc (id, snapshot) VALUES (?1, ?2)")?.execute(params![id.to_string(), data])?;
+    // Counted like stored changes, so sync knows the server may not have it yet.
+    tx.prepare_cached("INSERT OR IGNORE INTO sync_state (docId, version) VALUES (?1, 1)")?.execute([id.to_string()])?;
+    Ok(())
+}
+
 /// Stores the changes `doc` has beyond `before`, compacting when the log is long.
 pub(crate) fn persist(
     tx: &Transaction<'_>,

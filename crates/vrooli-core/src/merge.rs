@@ -36,14 +36,36 @@ impl Workspace {
 }
 
 fn merge_one(t: &mut Tx<'_, '_>, id: &DocId, data: &[u8]) -> Result<bool, CoreError> {
-    let mut doc =
-        t.take_doc(id, true)?.ok_or_else(|| CoreError::NotFound { entity: "document", id: id.to_string() })?;
+    let Some(mut doc) = t.take_doc(id, false)? else {
+        return adopt_new(t, id, data);
+    };
     let Some(patches) = t.merge(id, &mut doc, data)? else {
         t.put_doc(*id, doc)?;
         return Ok(false);
     };
     project_patches(t, id, &doc, &patches)?;
     t.put_doc(*id, doc)?;
+    Ok(true)
+}
+
+/// A document this device has never had: loaded whole, which is several
+/// times faster than merging it into a fresh genesis document, then
+/// projected in full. It must start from this kind of document's genesis
+/// change, or later local writes would create conflicting root maps.
+fn adopt_new(t: &mut Tx<'_, '_>, id: &DocId, data: &[u8]) -> Result<bool, CoreError> {
+    use automerge::ReadDoc;
+    let mut doc = automerge::Automerge::load(data)?;
+    let genesis = crate::genesis::genesis(id, t.actor())?;
+    if genesis.get_heads().iter().any(|h| doc.get_change_by_hash(h).is_none()) {
+        return Err(CoreError::Inconsistent {
+            doc: id.to_string(),
+            reason: "it does not start from Vrooli's genesis change".into(),
+        });
+    }
+    doc.set_actor(t.actor().clone());
+    doc_store::create_from_snapshot(t.w.transaction(), id, data)?;
+    project_all(t, id, &doc)?;
+    t.adopt_doc(*id, doc);
     Ok(true)
 }
 

@@ -155,6 +155,16 @@ impl Tx<'_, '_> {
         Ok(doc)
     }
 
+    /// A document created in this transaction without going through
+    /// `take_doc` (already stored): it joins the cache when the transaction commits.
+    pub fn adopt_doc(&mut self, id: DocId, doc: Automerge) {
+        self.finished.push((id, doc));
+    }
+
+    pub fn actor(&self) -> &ActorId {
+        self.actor
+    }
+
     /// Stores what changed in `doc` since it was taken; it returns to the
     /// cache when the transaction commits.
     pub fn put_doc(&mut self, id: DocId, doc: Automerge) -> Result<(), CoreError> {

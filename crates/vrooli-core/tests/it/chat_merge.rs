@@ -155,3 +155,16 @@ fn history_lists_changes_and_time_travel_shows_the_past() {
     assert_eq!(now["messages"][m.id.to_string()]["text"], "second");
     assert_eq!(a.ws.show_document(&doc, Some("zz")).unwrap_err().code(), "invalid_heads");
 }
+
+#[test]
+fn a_document_not_grown_from_the_genesis_change_is_refused() {
+    use automerge::transaction::Transactable;
+    let mut b = device();
+    let before = b.ws.export_json().unwrap();
+    let mut foreign = automerge::Automerge::new();
+    foreign.transact(|tx| tx.put_object(automerge::ROOT, "chat", automerge::ObjType::Map).map(|_| ())).unwrap();
+    let bundle = vrooli_core::bundle::encode(&[(vrooli_core::DocId::Chat(5), foreign.save())]);
+    assert_eq!(b.ws.import_bundle(&bundle).unwrap_err().code(), "inconsistent_document");
+    assert_eq!(b.ws.export_json().unwrap(), before);
+    assert!(b.ws.documents().unwrap().is_empty(), "nothing stored");
+}
