@@ -10,10 +10,30 @@ use anyhow::{bail, Result};
 
 use crate::process;
 
-/// Builds the debug desktop binary and returns its path.
-pub fn build(root: &Path) -> Result<PathBuf> {
-    process::cargo(root, &["build", "--package", "vrooli-desktop"])?;
-    Ok(target_dir(root).join("debug").join("vrooli-desktop"))
+/// Which cargo profile to build the desktop binary with.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Profile {
+    Debug,
+    Release,
+}
+
+impl Profile {
+    pub fn name(self) -> &'static str {
+        match self {
+            Profile::Debug => "debug",
+            Profile::Release => "release",
+        }
+    }
+}
+
+/// Builds the desktop binary and returns its path.
+pub fn build(root: &Path, profile: Profile) -> Result<PathBuf> {
+    let mut args = vec!["build", "--package", "vrooli-desktop"];
+    if profile == Profile::Release {
+        args.push("--release");
+    }
+    process::cargo(root, &args)?;
+    Ok(target_dir(root).join(profile.name()).join("vrooli-desktop"))
 }
 
 /// Cargo's target directory (`CARGO_TARGET_DIR`, else `target/`).

@@ -644,14 +644,14 @@ fn print_memory(memory: &[(String, u64)]) {
     }
 }
 
-pub fn report(figures: &Figures, memory: &[(String, u64)], log: &str) {
+pub fn report(profile: &str, figures: &Figures, memory: &[(String, u64)], log: &str) {
     let ms = |v: Option<f64>| v.map_or_else(|| "not measured".to_owned(), |v| format!("{v:.0} ms"));
     let answered = logged_ms(log, "first workspace command answered");
     let load_started = log
         .lines()
         .find(|l| l.contains("page load") && l.contains("Started"))
         .and_then(|l| l.split("since_start_ms=").nth(1)?.split_whitespace().next()?.parse::<f64>().ok());
-    eprintln!("\nspeed figures (debug build, Xvfb, this machine):");
+    eprintln!("\nspeed figures ({profile} build, Xvfb, this machine):");
     eprintln!("  first screen's command answered after process start: {}", ms(answered));
     eprintln!("  page load started after process start:               {}", ms(load_started));
     eprintln!("  first contentful paint after page load started:      {}", ms(figures.first_paint_ms));

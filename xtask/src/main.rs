@@ -33,7 +33,11 @@ enum Task {
     Test,
     /// Only the desktop tests of `test`: the scenarios in the real window, screenshots and
     /// speed figures (builds the UI and the app first).
-    Smoke,
+    Smoke {
+        /// Test a release build (for speed figures as users would see them).
+        #[arg(long)]
+        release: bool,
+    },
     /// Build the `.deb` with the Tauri CLI (release build); with `--check`, also check its
     /// contents, install it with `dpkg -i`, start the installed app under Xvfb and remove it.
     Bundle {
@@ -57,7 +61,7 @@ fn main() -> ExitCode {
     let result = match cli.task {
         Task::Run => run(),
         Task::Test => test(),
-        Task::Smoke => smoke(),
+        Task::Smoke { release } => smoke(release),
         Task::Bundle { check } => repo_root().and_then(|root| bundle::run(&root, check)),
         Task::Bench { args } => bench(&args),
         Task::Codegen { check } => codegen::run(check),
@@ -83,7 +87,7 @@ fn run() -> Result<()> {
     system_deps::ensure()?;
     ui::ensure_deps(&root)?;
     ui::build(&root)?;
-    let binary = desktop::build(&root)?;
+    let binary = desktop::build(&root, desktop::Profile::Debug)?;
     desktop::launch(&binary)
 }
 
@@ -101,17 +105,17 @@ fn test() -> Result<()> {
     })?;
     steps.run("cargo test", || process::cargo(&root, &["test", "--workspace"]))?;
     steps.run("UI tests (vitest)", || ui::test(&root))?;
-    steps.run("desktop tests (e2e)", || smoke::run(&root))?;
+    steps.run("desktop tests (e2e)", || smoke::run(&root, desktop::Profile::Debug))?;
     steps.summary();
     Ok(())
 }
 
-fn smoke() -> Result<()> {
+fn smoke(release: bool) -> Result<()> {
     let root = repo_root()?;
     system_deps::ensure()?;
     ui::ensure_deps(&root)?;
     ui::build(&root)?;
-    smoke::run(&root)
+    smoke::run(&root, if release { desktop::Profile::Release } else { desktop::Profile::Debug })
 }
 
 fn bench(args: &[String]) -> Result<()> {

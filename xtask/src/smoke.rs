@@ -24,8 +24,8 @@ use crate::{desktop, e2e, process, webdriver};
 
 const STARTUP: Duration = Duration::from_secs(60);
 
-pub fn run(root: &Path) -> Result<()> {
-    let binary = desktop::build(root)?;
+pub fn run(root: &Path, profile: desktop::Profile) -> Result<()> {
+    let binary = desktop::build(root, profile)?;
     let driver = ensure_tauri_driver(root)?;
     // Holds the data dir, the app's log and Xvfb's auth file, so nothing is left behind in
     // /tmp: xvfb-run's own temporary directory would survive the signal that ends it.
@@ -65,7 +65,7 @@ pub fn run(root: &Path) -> Result<()> {
     let log_text = fs::read_to_string(&log_path).unwrap_or_default();
     let (figures, memory) = outcome.inspect_err(|_| print_log_tail(&log_text))?;
     e2e::check_database(&data_dir, &seeded)?;
-    e2e::report(&figures, memory.as_deref().unwrap_or_default(), &log_text);
+    e2e::report(profile.name(), &figures, memory.as_deref().unwrap_or_default(), &log_text);
     eprintln!("desktop tests: ok (screenshots in {})", screenshots.display());
     Ok(())
 }
