@@ -275,6 +275,16 @@ fn settings_and_row_counts(ctx: &Ctx<'_>, figures: &mut Figures) -> Result<()> {
     figures.first_paint_ms = paint.as_f64();
     figures.memory_at_start = resident_memory(ctx.group);
 
+    // The CSP holds in the real window: no eval, no inline script.
+    let csp = s.execute(
+        "let evaluated = 'blocked'; try { eval('1'); evaluated = 'allowed'; } catch (e) {} \
+         window.__inline = 'blocked'; const el = document.createElement('script'); \
+         el.textContent = 'window.__inline = \"allowed\"'; document.head.append(el); \
+         return [evaluated, window.__inline];",
+        &[],
+    )?;
+    ensure!(csp == json!(["blocked", "blocked"]), "the CSP lets through [eval, inline script]: {csp}");
+
     click(s, "[data-testid=nav-settings]")?;
     let rows = s.wait_for("[data-testid=row-counts] tbody tr, [data-testid=load-error]", WAIT)?;
     if let Some(error) = s.find_all("[data-testid=load-error]")?.first() {
