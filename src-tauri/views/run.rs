@@ -47,19 +47,10 @@ impl From<RunState> for RunStatus {
     }
 }
 
-/// The statuses a run in `from` may move to: the state machine of `vrooli-core`'s `run.rs`.
-///
-/// `vrooli_core` keeps its table crate-private, so it is repeated here for the UI to offer
-/// only legal moves; the test below walks a real workspace through every pair and fails if
-/// the two ever disagree. The core still checks every change itself.
-pub fn allowed_from(from: RunState) -> &'static [RunState] {
-    use RunState::*;
-    match from {
-        Scheduled => &[InProgress, Cancelled],
-        InProgress => &[Paused, Completed, Failed, Cancelled],
-        Paused => &[InProgress, Cancelled],
-        Completed | Failed | Cancelled => &[],
-    }
+/// The statuses a run in `from` may move to, from `vrooli-core`'s state machine, so the UI
+/// offers only legal moves (the core still checks every change itself).
+pub fn allowed_from(from: RunState) -> Vec<RunState> {
+    vrooli_core::allowed_run_transitions(from.into()).iter().map(|s| RunState::from(*s)).collect()
 }
 
 #[derive(Debug, Serialize, Type)]
@@ -144,7 +135,7 @@ pub fn detail(store: &Store, run_id: i64) -> Result<RunDetail, StoreError> {
     let io = all::<RunIo>(store, &by_run, Order::OldestFirst)?;
     let run = RunSummary::from(run);
     Ok(RunDetail {
-        allowed: allowed_from(run.status).to_vec(),
+        allowed: allowed_from(run.status),
         run,
         steps: steps
             .into_iter()

@@ -43,4 +43,5 @@ pub use error::CoreError;
 pub use export::AGGREGATE_TABLES;
 pub use history::ChangeInfo;
 pub use merge::MergeReport;
+pub use run::allowed_from as allowed_run_transitions;
 pub use workspace::Workspace;

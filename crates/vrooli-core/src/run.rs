@@ -69,8 +69,9 @@ const MAX_ELAPSED_MS: i64 = 86_400_000;
 /// A step's `resourceInId` when nothing names the routine: the nil UUID.
 const NO_ROUTINE: &str = "00000000-0000-0000-0000-000000000000";
 
-/// The statuses `from` may change to.
-pub(crate) fn allowed_from(from: RunStatus) -> &'static [RunStatus] {
+/// The statuses `from` may change to: the run state machine, for callers
+/// that offer only legal moves (the core still checks every change).
+pub fn allowed_from(from: RunStatus) -> &'static [RunStatus] {
     use RunStatus::*;
     match from {
         Scheduled => &[InProgress, Cancelled],
