@@ -4,8 +4,9 @@
 //! ([`API`]); [`Peer`] holds one side's Automerge sync state per document and
 //! turns (state, incoming message) into (state, outgoing message) without any
 //! I/O, so the client, the server and tests share one implementation. The
-//! server never reads documents' contents: it stores them opaquely, with the
-//! access metadata it needs to authorise.
+//! server stores documents opaquely, with the access metadata it needs to
+//! authorise; the one thing it reads inside them is who a chat header lets
+//! in ([`docs::chat_readers`]).
 
 pub mod docs;
 pub mod limits;
