@@ -38,10 +38,7 @@ pub fn chat_readers(doc: &Automerge) -> Vec<i64> {
         let Some(map) = map_at(doc, &ROOT, key) else { continue };
         for item in doc.keys(&map) {
             let Some(entry) = map_at(doc, &map, &item) else { continue };
-            if pending_only
-                && scalar(doc, &entry, "status").and_then(|s| s.to_str().map(str::to_owned)).as_deref()
-                    != Some("Pending")
-            {
+            if pending_only && !matches!(scalar(doc, &entry, "status"), Some(ScalarValue::Str(s)) if s == "Pending") {
                 continue;
             }
             let user = match scalar(doc, &entry, "userId") {
