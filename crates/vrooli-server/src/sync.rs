@@ -8,14 +8,18 @@
 //! with its own (possibly stale or empty) state for it; Automerge's sync
 //! works from the heads both sides state, so that too costs a round, never
 //! correctness. Documents are opaque: access follows their owner, recorded
-//! when a document first arrives (a chat's message buckets follow the chat).
+//! when a document first arrives (a chat's message buckets follow the chat),
+//! and the readers a chat header names (participants and pending invitees,
+//! [`chat_readers`]), derived again at every merge of the header. Only the
+//! owner (or an admin of the owning team) may change who reads a chat; a
+//! reader's merge that would let anyone else in or out is refused whole.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use automerge::{Automerge, PatchLog};
 use axum::http::StatusCode;
-use vrooli_protocol::docs::{apply_rank, is_valid_doc_id};
+use vrooli_protocol::docs::{apply_rank, chat_readers, is_valid_doc_id};
 use vrooli_protocol::limits::MAX_DOCS_PER_REQUEST;
 use vrooli_protocol::wire::{decode_message, encode_message, DocMessage, SyncRequest, SyncResponse};
 use vrooli_protocol::Peer;
@@ -88,7 +92,7 @@ pub async fn handle(state: &Arc<AppState>, caller: Caller, request: SyncRequest)
     let device = caller.device_id;
     let user = caller.user_id;
     let mut peer = state.peers.of(device).lock_owned().await;
-    let merged = state.db.merge_documents(user, intents, move |access| merge(&mut peer, access)).await;
+    let merged = state.db.merge_documents(user, intents, move |access| merge(&mut peer, user, access)).await;
     let merged = match merged {
         Ok(m) => m,
         Err(e) => {
@@ -125,23 +129,52 @@ pub async fn handle(state: &Arc<AppState>, caller: Caller, request: SyncRequest)
     Ok(response)
 }
 
-/// One document, its row locked: apply the device's message, answer it.
-fn merge(peer: &mut Peer, access: DocAccess<Vec<u8>>) -> Result<Step<Answer>, ApiError> {
-    let DocAccess { id, allowed, data, payload, .. } = access;
+/// Whether going from `before` to `after` readers changes anyone's access but `user`'s own:
+/// a reader may accept or decline their invite, or leave, and nothing more.
+fn changes_others(before: &[i64], after: &[i64], user: i64) -> bool {
+    let others = |readers: &[i64]| readers.iter().copied().filter(|r| *r != user).collect::<Vec<_>>();
+    others(before) != others(after)
+}
+
+/// One document, its row locked: apply `user`'s device's message, answer it.
+fn merge(peer: &mut Peer, user: i64, access: DocAccess<Vec<u8>>) -> Result<Step<Answer>, ApiError> {
+    let DocAccess { id, allowed, manages, readers: before, data, payload, .. } = access;
     if !allowed {
         tracing::info!(doc = %id, "access denied");
         peer.forget(&id);
-        return Ok(Step { value: Answer::Denied(id), store: None });
+        return Ok(Step { value: Answer::Denied(id), store: None, readers: None });
     }
     let mut doc = match &data {
         Some(bytes) => Automerge::load(bytes)
             .map_err(|e| ApiError::internal(format!("stored document {id} does not load: {e}")))?,
         None => Automerge::new(),
     };
-    let before = doc.get_heads();
+    let heads = doc.get_heads();
     peer.incoming(&id, &mut doc, &payload, &mut PatchLog::inactive())
         .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_message", e.to_string()))?;
-    let store = (doc.get_heads() != before).then(|| doc.save());
+    let changed = doc.get_heads() != heads;
+    let readers = (changed && id.starts_with("chat:")).then(|| chat_readers(&doc));
+    if let Some(after) = &readers {
+        if !manages && changes_others(&before, after, user) {
+            tracing::info!(doc = %id, "refused: only the owner may change who reads a chat");
+            peer.forget(&id);
+            return Ok(Step { value: Answer::Denied(id), store: None, readers: None });
+        }
+    }
+    let store = changed.then(|| doc.save());
     let reply = peer.outgoing(&id, &doc);
-    Ok(Step { value: Answer::Reply(id, reply), store })
+    Ok(Step { value: Answer::Reply(id, reply), store, readers })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reader_changes_only_their_own_access() {
+        assert!(!changes_others(&[2, 3], &[2, 3], 2), "nothing changed");
+        assert!(!changes_others(&[2, 3], &[3], 2), "leaving, or declining one's invite");
+        assert!(changes_others(&[2, 3], &[2], 2), "removing someone else");
+        assert!(changes_others(&[2], &[2, 4], 2), "letting someone in");
+    }
 }

@@ -9,7 +9,8 @@
 //!   commit order.
 //!
 //! Both keep the same tables with the same meanings (accounts, devices,
-//! documents with a global sequence, teams, members, invites) and answer
+//! documents with a global sequence, the readers a document has besides its
+//! owner, teams, members, invites) and answer
 //! every method alike; the integration tests run the same checks on both.
 //! Handlers see only [`Db`]; no SQL lives outside this module.
 
@@ -74,6 +75,25 @@ impl DocOwner {
             DocOwner::User(id) | DocOwner::Team(id) => id,
         }
     }
+}
+
+/// The document whose access rules `id` follows: a message bucket's chat,
+/// else the document itself. Readers beyond the owner are stored under it.
+fn access_doc(id: &str) -> String {
+    vrooli_protocol::docs::access_parent(id).unwrap_or_else(|| id.to_string())
+}
+
+/// What a caller may do with a document: `(allowed, manages)`. The owner
+/// (the user, or a member of the owning team) and the document's readers
+/// (a chat's participants and pending invitees) may read and write it; only
+/// the owning user or an admin of the owning team may change who else reads
+/// it. `membership` is the caller's in the owning team (`Some(is_admin)`).
+fn decide(owner: DocOwner, user: i64, membership: Option<bool>, reader: bool) -> (bool, bool) {
+    let (owns, manages) = match owner {
+        DocOwner::User(id) => (id == user, id == user),
+        DocOwner::Team(_) => (membership.is_some(), membership == Some(true)),
+    };
+    (owns || reader, manages)
 }
 
 /// The owner a document gets when it first arrives: its access parent's (a
@@ -149,6 +169,10 @@ pub struct DocAccess<P> {
     pub owner: DocOwner,
     /// Whether the caller may read and write it.
     pub allowed: bool,
+    /// Whether the caller may change who else reads it (see [`decide`]).
+    pub manages: bool,
+    /// The accounts that read it besides its owner, as stored before this merge.
+    pub readers: Vec<i64>,
     /// The stored state; `None` for a new document.
     pub data: Option<Vec<u8>>,
     pub payload: P,
@@ -158,6 +182,10 @@ pub struct DocAccess<P> {
 pub struct Step<T> {
     pub value: T,
     pub store: Option<Vec<u8>>,
+    /// The accounts that read the stored state besides its owner (a chat
+    /// header's participants and pending invitees), replacing those stored;
+    /// `None` keeps them.
+    pub readers: Option<Vec<i64>>,
 }
 
 /// One merged document: the merge's answer, and whether a new state was stored.
@@ -417,5 +445,20 @@ mod tests {
         assert_eq!(first_owner(parent, claimed, 3), DocOwner::Team(1));
         assert_eq!(first_owner(None, claimed, 3), DocOwner::User(2));
         assert_eq!(first_owner(None, None, 3), DocOwner::User(3));
+    }
+
+    #[test]
+    fn access_decisions() {
+        // The owning user does everything; another user nothing, unless a reader.
+        assert_eq!(decide(DocOwner::User(1), 1, None, false), (true, true));
+        assert_eq!(decide(DocOwner::User(1), 2, None, false), (false, false));
+        assert_eq!(decide(DocOwner::User(1), 2, None, true), (true, false));
+        // A team's members read and write; only its admins manage readers.
+        assert_eq!(decide(DocOwner::Team(5), 2, Some(true), false), (true, true));
+        assert_eq!(decide(DocOwner::Team(5), 2, Some(false), false), (true, false));
+        assert_eq!(decide(DocOwner::Team(5), 2, None, false), (false, false));
+        assert_eq!(decide(DocOwner::Team(5), 2, None, true), (true, false));
+        assert_eq!(access_doc("messages:12:4"), "chat:12");
+        assert_eq!(access_doc("chat:12"), "chat:12");
     }
 }

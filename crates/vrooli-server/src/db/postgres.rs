@@ -27,8 +27,8 @@ use tokio_postgres::{AsyncMessage, NoTls};
 use vrooli_protocol::docs::access_parent;
 
 use super::{
-    first_owner, AccountRow, Caller, DbError, DeviceRow, DocAccess, DocIntent, DocOwner, DocReaders, InviteRow,
-    MemberRow, Merged, Step, TeamRow,
+    access_doc, decide, first_owner, AccountRow, Caller, DbError, DeviceRow, DocAccess, DocIntent, DocOwner,
+    DocReaders, InviteRow, MemberRow, Merged, Step, TeamRow,
 };
 use crate::auth::{now_millis, MAX_FAILED_LOGINS};
 
@@ -90,6 +90,14 @@ const SCHEMA: &[&str] = &[
         PRIMARY KEY (team_id, email)
     );
     CREATE INDEX invite_email ON invite (email);",
+    // Version 3: readers besides the owner (a chat's participants and pending
+    // invitees), derived from the document at each merge.
+    "CREATE TABLE doc_reader (
+        doc_id TEXT NOT NULL,
+        account_id BIGINT NOT NULL,
+        PRIMARY KEY (doc_id, account_id)
+    );
+    CREATE INDEX doc_reader_account ON doc_reader (account_id);",
 ];
 
 /// Advisory lock keys (the two-int key space, apart from documents' one-bigint keys).
@@ -380,17 +388,31 @@ impl Postgres {
                     (first_owner(parent, claimed, user), None)
                 }
             };
-            let allowed = match owner {
-                DocOwner::User(id) => id == user,
+            let membership = match owner {
+                DocOwner::User(_) => None,
                 DocOwner::Team(team) => tx
-                    .query_opt("SELECT 1 FROM member WHERE team_id = $1 AND account_id = $2", &[&team, &user])
+                    .query_opt("SELECT is_admin FROM member WHERE team_id = $1 AND account_id = $2", &[&team, &user])
                     .await
                     .map_err(DbError::from)?
-                    .is_some(),
+                    .map(|r| r.get::<_, bool>(0)),
             };
+            let reader = tx
+                .query_opt("SELECT 1 FROM doc_reader WHERE doc_id = $1 AND account_id = $2", &[&access_doc(&id), &user])
+                .await
+                .map_err(DbError::from)?
+                .is_some();
+            let (allowed, manages) = decide(owner, user, membership, reader);
+            let readers: Vec<i64> = tx
+                .query("SELECT account_id FROM doc_reader WHERE doc_id = $1 ORDER BY account_id", &[&id])
+                .await
+                .map_err(DbError::from)?
+                .into_iter()
+                .map(|r| r.get(0))
+                .collect();
             // Automerge's load, merge and save are CPU work: keep them off the
             // async threads (the server always runs the multi-threaded runtime).
-            let access = DocAccess { id: id.clone(), owner, allowed, data, payload };
+            let before = readers.clone();
+            let access = DocAccess { id: id.clone(), owner, allowed, manages, readers, data, payload };
             let step = tokio::task::block_in_place(|| merge(access))?;
             let stored = step.store.is_some();
             if let Some(data) = step.store {
@@ -406,6 +428,29 @@ impl Postgres {
                 )
                 .await
                 .map_err(DbError::from)?;
+                if let Some(readers) = &step.readers {
+                    tx.execute("DELETE FROM doc_reader WHERE doc_id = $1", &[&id]).await.map_err(DbError::from)?;
+                    tx.execute(
+                        "INSERT INTO doc_reader (doc_id, account_id) SELECT $1, unnest($2::BIGINT[])
+                         ON CONFLICT DO NOTHING",
+                        &[&id, readers],
+                    )
+                    .await
+                    .map_err(DbError::from)?;
+                    // Someone let in may have a cursor past the chat's buckets'
+                    // numbers: number them again (under the sequence lock
+                    // taken above) so they appear in that device's `changed`.
+                    if let Some(number) =
+                        id.strip_prefix("chat:").filter(|_| readers.iter().any(|r| !before.contains(r)))
+                    {
+                        tx.execute(
+                            "UPDATE document SET seq = nextval('document_seq') WHERE id LIKE $1",
+                            &[&format!("messages:{number}:%")],
+                        )
+                        .await
+                        .map_err(DbError::from)?;
+                    }
+                }
             }
             tx.commit().await.map_err(DbError::from)?;
             out.push(Merged { value: step.value, stored });
@@ -419,8 +464,13 @@ impl Postgres {
         cursor: i64,
         limit: usize,
     ) -> Result<(Vec<(String, i64)>, i64), DbError> {
+        // As the SQLite backend's: own, teams', and read as a reader (a chat
+        // header by id, its buckets by prefix; ids hold no LIKE wildcards).
         const READABLE: &str = "((owner_kind = 'user' AND owner_id = $1)
-            OR (owner_kind = 'team' AND owner_id IN (SELECT team_id FROM member WHERE account_id = $1)))";
+            OR (owner_kind = 'team' AND owner_id IN (SELECT team_id FROM member WHERE account_id = $1))
+            OR id IN (SELECT doc_id FROM doc_reader WHERE account_id = $1)
+            OR (id LIKE 'messages:%' AND EXISTS (SELECT 1 FROM doc_reader r WHERE r.account_id = $1
+                AND r.doc_id LIKE 'chat:%' AND document.id LIKE 'messages:' || substr(r.doc_id, 6) || ':%')))";
         let client = self.client().await?;
         let statement = client
             .prepare_cached(&format!(
@@ -440,9 +490,8 @@ impl Postgres {
     }
 
     pub async fn readers(&self, ids: &[String]) -> Result<Vec<DocReaders>, DbError> {
-        let rows = self
-            .client()
-            .await?
+        let client = self.client().await?;
+        let rows = client
             .query(
                 "SELECT d.id, d.seq, CASE WHEN d.owner_kind = 'user' THEN d.owner_id ELSE m.account_id END
                  FROM document d LEFT JOIN member m ON d.owner_kind = 'team' AND m.team_id = d.owner_id
@@ -459,6 +508,16 @@ impl Postgres {
             if let (Some(last), Some(account)) = (out.last_mut(), account) {
                 last.accounts.push(account);
             }
+        }
+        // Readers besides the owner are stored under the document whose
+        // access each follows (a bucket's chat).
+        let access: Vec<String> = out.iter().map(|d| access_doc(&d.id)).collect();
+        let extra =
+            client.query("SELECT doc_id, account_id FROM doc_reader WHERE doc_id = ANY($1)", &[&access]).await?;
+        for (doc, access) in out.iter_mut().zip(&access) {
+            doc.accounts.extend(extra.iter().filter(|r| r.get::<_, &str>(0) == access).map(|r| r.get::<_, i64>(1)));
+            doc.accounts.sort_unstable();
+            doc.accounts.dedup();
         }
         Ok(out)
     }

@@ -9,8 +9,8 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use vrooli_protocol::docs::access_parent;
 
 use super::{
-    first_owner, AccountRow, Caller, DbError, DeviceRow, DocAccess, DocIntent, DocOwner, DocReaders, InviteRow,
-    MemberRow, Merged, Step, TeamRow,
+    access_doc, decide, first_owner, AccountRow, Caller, DbError, DeviceRow, DocAccess, DocIntent, DocOwner,
+    DocReaders, InviteRow, MemberRow, Merged, Step, TeamRow,
 };
 use crate::auth::{now_millis, MAX_FAILED_LOGINS};
 
@@ -70,6 +70,14 @@ const SCHEMA: &[&str] = &[
         PRIMARY KEY (team_id, email)
     ) STRICT;
     CREATE INDEX invite_email ON invite (email);",
+    // Version 3: readers besides the owner (a chat's participants and pending
+    // invitees), derived from the document at each merge.
+    "CREATE TABLE doc_reader (
+        doc_id TEXT NOT NULL,
+        account_id INTEGER NOT NULL,
+        PRIMARY KEY (doc_id, account_id)
+    ) STRICT;
+    CREATE INDEX doc_reader_account ON doc_reader (account_id);",
 ];
 
 #[derive(Clone)]
@@ -227,11 +235,49 @@ fn owner(conn: &Connection, id: &str) -> Result<Option<DocOwner>, DbError> {
         .optional()?)
 }
 
-fn may_access(conn: &Connection, owner: DocOwner, user: i64) -> Result<bool, DbError> {
-    Ok(match owner {
-        DocOwner::User(id) => id == user,
-        DocOwner::Team(team) => membership(conn, team, user)?.is_some(),
-    })
+/// The accounts stored as reading `doc` besides its owner.
+fn doc_readers(conn: &Connection, doc: &str) -> Result<Vec<i64>, DbError> {
+    let mut stmt = conn.prepare_cached("SELECT account_id FROM doc_reader WHERE doc_id = ?1 ORDER BY account_id")?;
+    let rows = stmt.query_map([doc], |r| r.get(0))?.collect::<Result<Vec<i64>, _>>()?;
+    Ok(rows)
+}
+
+fn set_doc_readers(conn: &Connection, doc: &str, readers: &[i64]) -> Result<(), DbError> {
+    conn.prepare_cached("DELETE FROM doc_reader WHERE doc_id = ?1")?.execute([doc])?;
+    let mut insert = conn.prepare_cached("INSERT OR IGNORE INTO doc_reader (doc_id, account_id) VALUES (?1, ?2)")?;
+    for account in readers {
+        insert.execute(params![doc, account])?;
+    }
+    Ok(())
+}
+
+/// Gives a chat's message buckets new sequence numbers, after the chat let
+/// someone in: their devices' cursors may already be past the buckets'
+/// numbers, and a bucket's `changed` listing is how they learn it exists.
+fn resequence_buckets(conn: &Connection, chat: &str) -> Result<(), DbError> {
+    let Some(number) = chat.strip_prefix("chat:") else { return Ok(()) };
+    let buckets = {
+        let mut stmt = conn.prepare_cached("SELECT id FROM document WHERE id LIKE ?1 ORDER BY id")?;
+        let rows = stmt.query_map([format!("messages:{number}:%")], |r| r.get::<_, String>(0))?;
+        rows.collect::<Result<Vec<_>, _>>()?
+    };
+    for bucket in buckets {
+        conn.prepare_cached("UPDATE document SET seq = (SELECT max(seq) FROM document) + 1 WHERE id = ?1")?
+            .execute([bucket])?;
+    }
+    Ok(())
+}
+
+/// `(allowed, manages)` for `user` on document `id` owned by `owner`; see [`decide`].
+fn access(conn: &Connection, id: &str, owner: DocOwner, user: i64) -> Result<(bool, bool), DbError> {
+    let membership = match owner {
+        DocOwner::Team(team) => membership(conn, team, user)?,
+        DocOwner::User(_) => None,
+    };
+    let reader = conn
+        .prepare_cached("SELECT 1 FROM doc_reader WHERE doc_id = ?1 AND account_id = ?2")?
+        .exists(params![access_doc(id), user])?;
+    Ok(decide(owner, user, membership, reader))
 }
 
 /// See [`super::Db::merge_documents`]. Each document is its own IMMEDIATE
@@ -262,8 +308,10 @@ where
                 (first_owner(parent, claimed, user), None)
             }
         };
-        let allowed = may_access(&tx, owner, user)?;
-        let step = merge(DocAccess { id: id.clone(), owner, allowed, data, payload })?;
+        let (allowed, manages) = access(&tx, &id, owner, user)?;
+        let before = doc_readers(&tx, &id)?;
+        let readers = before.clone();
+        let step = merge(DocAccess { id: id.clone(), owner, allowed, manages, readers, data, payload })?;
         let stored = step.store.is_some();
         if let Some(data) = step.store {
             let seq: i64 = tx
@@ -275,6 +323,12 @@ where
                 params![id, owner.kind(), owner.id(), data, seq, now_millis()],
             )
             .map_err(DbError::from)?;
+            if let Some(readers) = &step.readers {
+                set_doc_readers(&tx, &id, readers)?;
+                if readers.iter().any(|r| !before.contains(r)) {
+                    resequence_buckets(&tx, &id)?;
+                }
+            }
         }
         tx.commit().map_err(DbError::from)?;
         out.push(Merged { value: step.value, stored });
@@ -292,18 +346,27 @@ pub fn readers(conn: &Connection, ids: &[String]) -> Result<Vec<DocReaders>, DbE
             })
             .optional()?;
         let Some((owner, seq)) = row else { continue };
-        let accounts = match owner {
+        let mut accounts = match owner {
             DocOwner::User(id) => vec![id],
             DocOwner::Team(team) => team_members(conn, team)?,
         };
+        accounts.extend(doc_readers(conn, &access_doc(id))?);
+        accounts.sort_unstable();
+        accounts.dedup();
         out.push(DocReaders { id: id.clone(), seq, accounts });
     }
     Ok(out)
 }
 
-/// The documents a user may read: their own, and their teams'.
+/// The documents a user may read: their own, their teams', and those they
+/// read as a reader — a chat header by its id, its message buckets
+/// (`messages:CHAT:…`) by prefix (ids hold only digits and colons, so no
+/// LIKE wildcard can come from them).
 const READABLE: &str = "(owner_kind = 'user' AND owner_id = ?1)
-    OR (owner_kind = 'team' AND owner_id IN (SELECT team_id FROM member WHERE account_id = ?1))";
+    OR (owner_kind = 'team' AND owner_id IN (SELECT team_id FROM member WHERE account_id = ?1))
+    OR id IN (SELECT doc_id FROM doc_reader WHERE account_id = ?1)
+    OR (id LIKE 'messages:%' AND EXISTS (SELECT 1 FROM doc_reader r WHERE r.account_id = ?1
+        AND r.doc_id LIKE 'chat:%' AND document.id LIKE 'messages:' || substr(r.doc_id, 6) || ':%'))";
 
 /// Documents the user may read that changed after `cursor`, oldest change
 /// first, at most `limit`; and the newest sequence number among them all.
@@ -476,7 +539,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let fresh = Sqlite::open(&dir.path().join("fresh.db")).unwrap();
         let fresh = fresh.conn.lock().unwrap();
-        assert_eq!(fresh.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0)).unwrap(), 2);
+        assert_eq!(fresh.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0)).unwrap(), 3);
 
         // A database as the first release left it, with an account in it.
         let old = dir.path().join("old.db");
@@ -497,6 +560,6 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("new.db");
         Connection::open(&path).unwrap().pragma_update(None, "user_version", 99).unwrap();
-        assert!(matches!(Sqlite::open(&path), Err(DbError::SchemaTooNew { found: 99, known: 2 })));
+        assert!(matches!(Sqlite::open(&path), Err(DbError::SchemaTooNew { found: 99, known: 3 })));
     }
 }

@@ -27,6 +27,7 @@ mod support;
 
 mod access;
 mod accounts;
+mod chat_access;
 mod events;
 mod hardening;
 mod nodes;
