@@ -16,6 +16,10 @@
 //! and turns back to `Syncing` as soon as a local change is reported (not
 //! only when the debounced session starts).
 //!
+//! After every session (also a failed one) the documents it brought from
+//! the server go out on [`SyncHandle::received`], so a UI can refresh what
+//! shows them.
+//!
 //! It ends when the handle is stopped or dropped, or when the server signs
 //! the device out. The rules deciding status and timing are in
 //! [`crate::status`], without I/O.
@@ -23,9 +27,9 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{broadcast, mpsc, watch};
 use tokio::time::Instant;
-use vrooli_core::Workspace;
+use vrooli_core::{DocId, Workspace};
 use vrooli_protocol::wire::Event;
 
 use crate::api::Api;
@@ -79,6 +83,7 @@ enum Trigger {
 /// The running task: its status stream and its triggers.
 pub struct SyncHandle {
     status: watch::Receiver<SyncStatus>,
+    received: broadcast::Sender<Arc<[DocId]>>,
     triggers: mpsc::UnboundedSender<Trigger>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -87,6 +92,12 @@ impl SyncHandle {
     /// The status stream; the current value is the latest status.
     pub fn status(&self) -> watch::Receiver<SyncStatus> {
         self.status.clone()
+    }
+
+    /// The documents each session brought from the server (none are kept for a receiver
+    /// subscribed later; one that falls behind by more than 64 sessions gets `Lagged`).
+    pub fn received(&self) -> broadcast::Receiver<Arc<[DocId]>> {
+        self.received.subscribe()
     }
 
     /// This device changed something: sync soon (debounced).
@@ -118,8 +129,9 @@ impl SyncHandle {
 pub fn spawn_sync(ws: Arc<Mutex<Workspace>>, account: Account, config: SyncConfig) -> SyncHandle {
     let (status_tx, status) = watch::channel(SyncStatus::STARTING);
     let (triggers, rx) = mpsc::unbounded_channel();
-    let task = tokio::spawn(run(ws, account, config, rx, status_tx));
-    SyncHandle { status, triggers, task }
+    let (received, _) = broadcast::channel(64);
+    let task = tokio::spawn(run(ws, account, config, rx, status_tx, received.clone()));
+    SyncHandle { status, received, triggers, task }
 }
 
 /// When a debounced local change is due: `debounce` after the latest
@@ -148,6 +160,7 @@ async fn run(
     config: SyncConfig,
     mut triggers: mpsc::UnboundedReceiver<Trigger>,
     status: watch::Sender<SyncStatus>,
+    received: broadcast::Sender<Arc<[DocId]>>,
 ) {
     let (push_tx, mut push_rx) = mpsc::unbounded_channel();
     let mut push_open = config.push;
@@ -209,6 +222,11 @@ async fn run(
             () = tokio::time::sleep_until(due) => {
                 local.clear();
                 let outcome = session(&ws, &mut link, &account, &status).await;
+                let brought = link.take_received();
+                if !brought.is_empty() {
+                    // No receiver is no error: nobody is showing documents.
+                    let _ = received.send(brought.into());
+                }
                 // This task's own writes do not move data_version; others' since now will.
                 seen_version = data_version(&lock(&ws));
                 let period = if push_live { config.rules.period } else { config.poll_without_push.min(config.rules.period) };

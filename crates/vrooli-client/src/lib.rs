@@ -1,5 +1,7 @@
 //! The device side of sync.
 //!
+//! - [`account`]: the data dir's account (server, email, ids) and signing
+//!   in and out, shared by the CLI and the desktop app;
 //! - [`api`]: the server's HTTP API (reqwest, rustls), including the
 //!   upgrade to the events WebSocket;
 //! - [`secret`]: the device token, kept in the OS keyring and never in a file
@@ -12,6 +14,7 @@
 //! - [`status`]: the rules of that task — status, backoff, when to retry —
 //!   without I/O.
 
+pub mod account;
 pub mod api;
 pub mod background;
 pub mod events;

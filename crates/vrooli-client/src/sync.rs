@@ -72,12 +72,21 @@ pub struct Link {
     /// SQLite's `data_version` when the last session ended: it changes when
     /// another connection (another `vrooli`, the desktop app) commits.
     data_version: Option<i64>,
+    /// Documents that gained changes from the server since the last [`Link::take_received`],
+    /// including during a session that then failed (what it merged stays merged).
+    received: BTreeSet<DocId>,
 }
 
 impl Link {
     /// Forgets all sync state: the next session starts from heads.
     pub fn reset(&mut self) {
         self.peer = Peer::default();
+    }
+
+    /// The documents that gained changes from the server since the last call, so a UI can
+    /// refresh what shows them.
+    pub fn take_received(&mut self) -> Vec<DocId> {
+        std::mem::take(&mut self.received).into_iter().collect()
     }
 }
 
@@ -129,7 +138,7 @@ pub async fn sync_session(
             ws.store().local(keys::CURSOR).map_err(vrooli_core::CoreError::from)?.and_then(|c| c.parse().ok());
         (known, cursor)
     };
-    let peer = &mut link.peer;
+    let Link { peer, received, .. } = link;
     let mut report = SyncReport::default();
     let mut settled = BTreeSet::new();
     let mut converged = false;
@@ -186,6 +195,7 @@ pub async fn sync_session(
                 report.bytes_received += bytes.len();
                 if ws.sync_incoming(peer, &id, &bytes)? {
                     report.received += 1;
+                    received.insert(id);
                 }
             }
             for denied in response.denied {

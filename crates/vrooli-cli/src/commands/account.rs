@@ -8,10 +8,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use clap::Subcommand;
-use vrooli_client::sync::{keys, sync_once, Progress};
-use vrooli_client::{secret, spawn_sync, Account, Api, ClientError, SyncConfig, SyncStatus, Token};
+use vrooli_client::account::{self as device_account, device_name};
+use vrooli_client::sync::{sync_once, Progress};
+use vrooli_client::{spawn_sync, Api, ClientError, SyncConfig, SyncStatus};
 use vrooli_core::Workspace;
-use vrooli_protocol::wire::{Credentials, Session};
+use vrooli_protocol::wire::Credentials;
 
 use super::Context;
 use crate::output::account::{AccountStatus, DeviceList, StatusShown, SyncDone};
@@ -65,39 +66,11 @@ fn read_password() -> Result<String, CliError> {
     Ok(line.trim_end_matches(['\n', '\r']).to_string())
 }
 
-fn device_name(explicit: &Option<String>) -> String {
-    explicit
-        .clone()
-        .or_else(|| std::fs::read_to_string("/etc/hostname").ok().map(|h| h.trim().to_string()))
-        .filter(|n| !n.is_empty())
-        .unwrap_or_else(|| "this device".into())
-}
-
 /// The signed-in account: server, email, user id and token.
-pub struct Signed {
-    pub api: Api,
-    pub email: String,
-    pub user: String,
-    pub token: Token,
-}
+pub use vrooli_client::account::SignedIn as Signed;
 
 pub fn signed_in(ws: &Workspace) -> Result<Signed, CliError> {
-    let get = |key| ws.store().local(key).map_err(CliError::from);
-    let (Some(server), Some(email), Some(user)) = (get(keys::SERVER)?, get(keys::EMAIL)?, get(keys::USER)?) else {
-        return Err(ClientError::SignedOut.into());
-    };
-    let slot = secret::Slot { server: &server, email: &email, local_device: ws.device_id() };
-    let token = secret::load(&slot).map_err(ClientError::from)?.ok_or(ClientError::SignedOut)?;
-    Ok(Signed { api: Api::new(&server)?, email, user, token })
-}
-
-fn remember(ws: &mut Workspace, server: &str, session: &Session) -> Result<(), CliError> {
-    let store = ws.store_mut();
-    store.set_local(keys::SERVER, Some(server))?;
-    store.set_local(keys::EMAIL, Some(&session.email))?;
-    store.set_local(keys::USER, Some(&session.user_id))?;
-    store.set_local(keys::DEVICE, Some(&session.device_id))?;
-    Ok(())
+    Ok(device_account::signed_in(ws)?)
 }
 
 pub fn run(ctx: &Context, command: &AccountCommand) -> Result<(), CliError> {
@@ -107,12 +80,11 @@ pub fn run(ctx: &Context, command: &AccountCommand) -> Result<(), CliError> {
         AccountCommand::Register(args) | AccountCommand::Login(args) => {
             let api = Api::new(&args.server)?;
             // Fail before the server opens a session this device could not keep.
-            let slot = secret::Slot { server: api.server(), email: &args.email, local_device: ws.device_id() };
-            secret::load(&slot).map_err(ClientError::from)?;
+            device_account::check_keyring(&ws, &api, &args.email)?;
             let credentials = Credentials {
                 email: args.email.clone(),
                 password: read_password()?,
-                device_name: device_name(&args.device_name),
+                device_name: device_name(args.device_name.as_deref()),
             };
             let session = rt.block_on(async {
                 if matches!(command, AccountCommand::Register(_)) {
@@ -121,12 +93,7 @@ pub fn run(ctx: &Context, command: &AccountCommand) -> Result<(), CliError> {
                     api.login(&credentials).await
                 }
             })?;
-            let local_device = ws.device_id().to_string();
-            let slot = secret::Slot { server: api.server(), email: &session.email, local_device: &local_device };
-            secret::store(&slot, &Token::new(session.token.clone())).map_err(ClientError::from)?;
-            remember(&mut ws, api.server(), &session)?;
-            let user = session.user_id.parse().map_err(|_| ClientError::Decode("user id".into()))?;
-            ws.adopt_account(user, &session.email)?;
+            device_account::remember(&mut ws, &api, &session)?;
             output::print(ctx.json, &AccountStatus::of(&ws, true)?)
         }
         AccountCommand::Logout => {
@@ -135,12 +102,7 @@ pub fn run(ctx: &Context, command: &AccountCommand) -> Result<(), CliError> {
                 // Signed out here all the same; the token stays valid on the server until revoked.
                 tracing::warn!(error = %e, "the server could not be told");
             }
-            let slot = secret::Slot { server: signed.api.server(), email: &signed.email, local_device: ws.device_id() };
-            secret::forget(&slot).map_err(ClientError::from)?;
-            let store = ws.store_mut();
-            for key in [keys::USER, keys::DEVICE, keys::CURSOR] {
-                store.set_local(key, None)?;
-            }
+            device_account::forget(&mut ws, &signed)?;
             output::print(ctx.json, &AccountStatus::of(&ws, false)?)
         }
         AccountCommand::Status => {
@@ -209,8 +171,7 @@ fn watch(ctx: &Context) -> Result<(), CliError> {
     rt.block_on(async {
         // Other `vrooli` processes write to this data dir without telling us: look every second.
         let config = SyncConfig { other_writers_every: Some(Duration::from_secs(1)), ..SyncConfig::default() };
-        let account = Account { api: signed.api, token: signed.token, user: signed.user };
-        let handle = spawn_sync(ws, account, config);
+        let handle = spawn_sync(ws, signed.account(), config);
         let mut status = handle.status();
         let mut shown = StatusShown::default();
         let first = status.borrow_and_update().clone();
