@@ -11,7 +11,7 @@ use crate::{commands, events};
 /// Every command the UI may call and every event it hears. Adding a command here also needs it
 /// in `APP_COMMANDS` of `src-tauri/build.rs` and in a capability under `capabilities/`.
 pub fn builder() -> Builder<tauri::Wry> {
-    use commands::{chat, docs, resource, run, search, settings, store};
+    use commands::{account, chat, docs, resource, run, search, settings, store, teams};
     Builder::<tauri::Wry>::new()
         .commands(collect_commands![
             store::row_counts,
@@ -40,8 +40,20 @@ pub fn builder() -> Builder<tauri::Wry> {
             docs::document_at,
             settings::get_settings,
             settings::set_theme,
+            account::get_account,
+            account::sign_in,
+            account::sign_out,
+            account::list_devices,
+            account::revoke_device,
+            account::get_sync_status,
+            account::sync_now,
+            teams::list_teams,
+            teams::create_team,
+            teams::invite_member,
+            teams::answer_invite,
+            teams::remove_member,
         ])
-        .events(collect_events![events::DocumentsChanged])
+        .events(collect_events![events::DocumentsChanged, events::SyncStatusChanged])
         // Commands only serialise their output, so one type per Rust type is enough; with
         // phases on, `CommandError` would also get a `_Deserialize` twin the UI never sees.
         .disable_serde_phases()

@@ -34,6 +34,18 @@ const APP_COMMANDS: &[&str] = &[
     "document_at",
     "get_settings",
     "set_theme",
+    "get_account",
+    "sign_in",
+    "sign_out",
+    "list_devices",
+    "revoke_device",
+    "get_sync_status",
+    "sync_now",
+    "list_teams",
+    "create_team",
+    "invite_member",
+    "answer_invite",
+    "remove_member",
 ];
 
 /// Embedded in place of the real UI when `ui/dist` has not been built yet.

@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 use specta::Type;
+use vrooli_client::ClientError;
 use vrooli_core::CoreError;
 use vrooli_store::StoreError;
 
@@ -70,6 +71,24 @@ impl From<PrefsError> for CommandError {
     }
 }
 
+impl From<ClientError> for CommandError {
+    fn from(error: ClientError) -> Self {
+        let code = error.code().to_owned();
+        match error {
+            ClientError::Core(core) => core.into(),
+            ClientError::Server { message, field, .. } => Self { code, message, field },
+            ClientError::InvalidServer(_) => {
+                Self { code, message: error.to_string(), field: Some("server".to_owned()) }
+            }
+            // The library's sentence names the CLI's command.
+            ClientError::SignedOut => {
+                Self { code, message: "not signed in: sign in on the Account screen".to_owned(), field: None }
+            }
+            other => Self { code, message: other.to_string(), field: None },
+        }
+    }
+}
+
 /// Parses an id the UI sent as a string; `field` names the argument in the error.
 pub fn parse_id(field: &str, text: &str) -> Result<i64, CommandError> {
     text.trim().parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(|| CommandError::invalid_id(field, text))
@@ -87,6 +106,30 @@ mod tests {
         let error = CommandError::from(CoreError::Store(StoreError::Invalid(invalid)));
         assert_eq!((error.code.as_str(), error.field.as_deref()), ("invalid", Some("name")));
         assert_eq!(error.message, "must be short");
+    }
+
+    #[test]
+    fn client_errors_keep_the_server_s_code_and_field_and_name_the_fix() {
+        let server = ClientError::Server {
+            status: 409,
+            code: "email_taken".into(),
+            message: "an account with this email exists; sign in instead".into(),
+            field: Some("email".into()),
+        };
+        let error = CommandError::from(server);
+        assert_eq!((error.code.as_str(), error.field.as_deref()), ("email_taken", Some("email")));
+
+        let error = CommandError::from(ClientError::InvalidServer("localhost".into()));
+        assert_eq!((error.code.as_str(), error.field.as_deref()), ("invalid_server", Some("server")));
+
+        let error = CommandError::from(ClientError::SignedOut);
+        assert_eq!(error.code, "signed_out");
+        assert!(error.message.contains("Account screen"), "{}", error.message);
+
+        let keyring = vrooli_client::secret::SecretError::Unavailable("no D-Bus".into());
+        let error = CommandError::from(ClientError::from(keyring));
+        assert_eq!(error.code, "keyring");
+        assert!(error.message.contains("gnome-keyring") && !error.message.contains('\n'), "{}", error.message);
     }
 
     #[test]

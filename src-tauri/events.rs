@@ -1,10 +1,17 @@
-//! The typed events the shell sends the UI. After every write a [`DocumentsChanged`] names the
-//! aggregates whose documents changed, so each screen reloads only what it shows.
+//! The typed events the shell sends the UI. After every write, and after a sync brought
+//! documents from the server, a [`DocumentsChanged`] names the aggregates whose documents
+//! changed, so each screen reloads only what it shows. [`SyncStatusChanged`] carries what
+//! background sync is doing, for the status indicator.
+
+use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 use specta::Type;
-use tauri::AppHandle;
+use tauri::{AppHandle, Manager};
 use tauri_specta::Event;
+use vrooli_core::DocId;
+
+use crate::state::AppState;
 
 /// Which kind of aggregate a changed document belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
@@ -31,14 +38,92 @@ pub struct DocumentsChanged {
     pub changes: Vec<Changed>,
 }
 
-/// Tells the UI that the documents of these aggregates changed.
+/// Tells the UI that the documents of these aggregates changed after a local write, and tells
+/// background sync (when signed in) that there is something to send.
 ///
 /// The write has already committed, so a failure to deliver is logged, not returned: the UI
 /// would only show stale data until its next reload, while an error would claim the write
 /// failed.
 pub fn changed(app: &AppHandle, changes: impl IntoIterator<Item = (Area, i64)>) {
-    let changes = changes.into_iter().map(|(area, id)| Changed { area, id: id.to_string() }).collect();
+    emit_changes(app, changes);
+    if let Some(state) = app.try_state::<AppState>() {
+        state.sync().local_change();
+    }
+}
+
+/// Tells the UI which aggregates a sync session brought changes to.
+pub fn received(app: &AppHandle, docs: &[DocId]) {
+    let aggregates: BTreeSet<(u8, i64)> = docs
+        .iter()
+        .map(|doc| match *doc {
+            DocId::Chat(id) | DocId::Messages { chat: id, .. } => (0, id),
+            DocId::Resource(id) => (1, id),
+            DocId::Run(id) => (2, id),
+        })
+        .collect();
+    let area = |kind| [Area::Chat, Area::Resource, Area::Run][usize::from(kind)];
+    emit_changes(app, aggregates.into_iter().map(|(kind, id)| (area(kind), id)));
+}
+
+fn emit_changes(app: &AppHandle, changes: impl IntoIterator<Item = (Area, i64)>) {
+    let changes: Vec<Changed> = changes.into_iter().map(|(area, id)| Changed { area, id: id.to_string() }).collect();
+    if changes.is_empty() {
+        return;
+    }
     if let Err(error) = (DocumentsChanged { changes }).emit(app) {
         tracing::warn!(%error, "could not send the documents-changed event");
+    }
+}
+
+/// What background sync is doing, as the status indicator shows it. Never `synced` while this
+/// device holds changes the server has not acknowledged (`vrooli_client::status`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(tag = "state", rename_all = "camelCase")]
+pub enum SyncState {
+    /// Not signed in: this device works on its own.
+    SignedOut,
+    /// The server cannot be reached; the next attempt is in `retryInMs`.
+    Offline {
+        #[serde(rename = "retryInMs")]
+        retry_in_ms: u32,
+    },
+    /// A session is exchanging documents: `done` of `total` settled (`total` 0 while starting).
+    Syncing { done: u32, total: u32 },
+    /// Everything this device holds is on the server, as of `at` (a stored UTC timestamp).
+    Synced { at: String },
+    /// Sync failed for another reason; `code` is stable, `message` says what to do.
+    Error { code: String, message: String },
+}
+
+impl From<&vrooli_client::SyncStatus> for SyncState {
+    fn from(status: &vrooli_client::SyncStatus) -> Self {
+        use vrooli_client::SyncStatus;
+        let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        match status {
+            SyncStatus::Offline { retry_in } => {
+                SyncState::Offline { retry_in_ms: u32::try_from(retry_in.as_millis()).unwrap_or(u32::MAX) }
+            }
+            SyncStatus::Syncing { done, total, .. } => SyncState::Syncing { done: count(*done), total: count(*total) },
+            SyncStatus::Synced { at } => {
+                let micros = at.duration_since(std::time::UNIX_EPOCH).map(|d| d.as_micros()).unwrap_or(0);
+                let at = vrooli_model::Timestamp::from_micros(i64::try_from(micros).unwrap_or(i64::MAX));
+                SyncState::Synced { at: at.to_string() }
+            }
+            SyncStatus::Error { code, message } => SyncState::Error { code: code.clone(), message: message.clone() },
+        }
+    }
+}
+
+/// Background sync's status changed.
+#[derive(Debug, Clone, Serialize, Deserialize, Type, Event)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncStatusChanged {
+    pub status: SyncState,
+}
+
+/// Tells the UI what background sync is doing now.
+pub fn sync_status(app: &AppHandle, status: SyncState) {
+    if let Err(error) = (SyncStatusChanged { status }).emit(app) {
+        tracing::warn!(%error, "could not send the sync-status event");
     }
 }

@@ -3,8 +3,9 @@
 //! This crate holds no SQL and no domain rules. It wires logging, opens the workspace in the
 //! data directory (`VROOLI_DATA_DIR` overrides the platform default) and this device's
 //! preferences beside it, registers the commands and events listed in [`bindings`] and runs
-//! the window. Each command lives in `commands/<area>.rs` and only converts between transport
-//! types (`views`) and one library call; after a write it sends `events::DocumentsChanged`.
+//! the window, and resumes background sync when this data dir is signed in (`sync`). Each
+//! command lives in `commands/<area>.rs` and only converts between transport types (`views`)
+//! and one library call; after a write it sends `events::DocumentsChanged`.
 
 mod bindings;
 mod commands;
@@ -12,6 +13,7 @@ mod error;
 mod events;
 mod prefs;
 mod state;
+mod sync;
 mod views;
 
 use std::{io::IsTerminal, process::ExitCode, time::Instant};
@@ -64,6 +66,8 @@ fn launch(started: Instant) -> Result<(), LaunchError> {
         })
         .setup(move |app| {
             bindings.mount_events(app);
+            // Signed in on an earlier run: sync again (the keyring is asked off the main thread).
+            tauri::async_runtime::spawn(sync::resume(app.handle().clone()));
             Ok(())
         })
         .run(tauri::generate_context!())?;

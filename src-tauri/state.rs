@@ -1,7 +1,8 @@
 //! The state Tauri hands to commands: the open [`Workspace`] (documents and the store behind
-//! them), this device's [`Prefs`], the data directory and the clock.
+//! them), this device's [`Prefs`], the data directory, the clock, and background sync ([`Background`]).
 //!
-//! `Workspace` is `Send` but not `Sync`, so it sits behind a mutex; commands reach it only
+//! `Workspace` is `Send` but not `Sync`, so it sits behind a mutex, shared with the background
+//! sync task (which takes it only for each step, never across an `.await`); commands reach it only
 //! through [`AppState::with_workspace`] / [`AppState::read`], which also map a poisoned lock to
 //! a [`CommandError`]. Commands are `async`, so Tauri runs them on its worker pool and a slow
 //! one never freezes the window; the lock is never held across an `.await`.
@@ -10,7 +11,7 @@ use std::{
     path::{Path, PathBuf},
     sync::{
         atomic::{AtomicBool, Ordering},
-        Mutex,
+        Arc, Mutex,
     },
     time::Instant,
 };
@@ -19,10 +20,11 @@ use vrooli_core::Workspace;
 use vrooli_model::{Clock, Timestamp};
 use vrooli_store::Store;
 
-use crate::{error::CommandError, prefs::Prefs};
+use crate::{error::CommandError, prefs::Prefs, sync::Background};
 
 pub struct AppState {
-    workspace: Mutex<Workspace>,
+    workspace: Arc<Mutex<Workspace>>,
+    sync: Background,
     prefs: Mutex<Prefs>,
     data_dir: PathBuf,
     clock: Box<dyn Clock + Sync>,
@@ -40,7 +42,8 @@ impl AppState {
         started: Instant,
     ) -> Self {
         Self {
-            workspace: Mutex::new(workspace),
+            workspace: Arc::new(Mutex::new(workspace)),
+            sync: Background::default(),
             prefs: Mutex::new(prefs),
             data_dir,
             clock,
@@ -81,6 +84,15 @@ impl AppState {
     ) -> Result<T, CommandError> {
         let mut prefs = self.prefs.lock().map_err(|_| CommandError::poisoned())?;
         f(&mut prefs).map_err(Into::into)
+    }
+
+    /// The workspace, for the background sync task.
+    pub fn shared_workspace(&self) -> Arc<Mutex<Workspace>> {
+        Arc::clone(&self.workspace)
+    }
+
+    pub fn sync(&self) -> &Background {
+        &self.sync
     }
 
     pub fn data_dir(&self) -> &Path {

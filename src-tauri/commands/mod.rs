@@ -3,6 +3,7 @@
 //! error. Transport types live in `crate::views` and here, at the edge, so the library types
 //! stay free of `Serialize`/`specta::Type`.
 
+pub mod account;
 pub mod chat;
 pub mod docs;
 pub mod resource;
@@ -10,3 +11,4 @@ pub mod run;
 pub mod search;
 pub mod settings;
 pub mod store;
+pub mod teams;

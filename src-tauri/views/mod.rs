@@ -6,6 +6,7 @@
 //! (thread order, latest version, run timeline) until they move into a library both share.
 //! Ids are strings, so 64-bit values survive JavaScript; times are the stored UTC text.
 
+pub mod account;
 pub mod chat;
 pub mod docs;
 pub mod resource;

@@ -55,14 +55,57 @@ export const commands = {
 	documentAt: (docId: string, heads: string | null) => typedError<string, CommandError>(__TAURI_INVOKE("document_at", { docId, heads })),
 	getSettings: () => typedError<Settings, CommandError>(__TAURI_INVOKE("get_settings")),
 	setTheme: (theme: Theme) => typedError<null, CommandError>(__TAURI_INVOKE("set_theme", { theme })),
+	/**  This data dir's account (or the last one, when signed out) and its pending changes. */
+	getAccount: () => typedError<AccountView, CommandError>(__TAURI_INVOKE("get_account")),
+	/**
+	 *  Signs this device in to `server` (creating the account first when `create_account`), keeps
+	 *  the token in the OS keyring and starts background sync.
+	 */
+	signIn: (server: string, email: string, password: string, createAccount: boolean) => typedError<AccountView, CommandError>(__TAURI_INVOKE("sign_in", { server, email, password, createAccount })),
+	/**
+	 *  Signs this device out: sync stops, the server revokes the token (when it can be reached)
+	 *  and the keyring forgets it. Local data stays.
+	 */
+	signOut: () => typedError<AccountView, CommandError>(__TAURI_INVOKE("sign_out")),
+	/**  The account's devices, this one marked. */
+	listDevices: () => typedError<DeviceView[], CommandError>(__TAURI_INVOKE("list_devices")),
+	/**  Signs another device of the account out; returns the devices now. */
+	revokeDevice: (deviceId: string) => typedError<DeviceView[], CommandError>(__TAURI_INVOKE("revoke_device", { deviceId })),
+	/**  What background sync is doing now (the same as the last `SyncStatusChanged`). */
+	getSyncStatus: () => typedError<SyncState, CommandError>(__TAURI_INVOKE("get_sync_status")),
+	/**  Syncs now rather than at the next scheduled time. */
+	syncNow: () => typedError<null, CommandError>(__TAURI_INVOKE("sync_now")),
+	listTeams: () => typedError<TeamsView, CommandError>(__TAURI_INVOKE("list_teams")),
+	/**  Creates a team; the signed-in account becomes its admin. */
+	createTeam: (name: string) => typedError<TeamsView, CommandError>(__TAURI_INVOKE("create_team", { name })),
+	/**  Invites `email` to a team (admins only), as an admin when `admin`. */
+	inviteMember: (teamId: string, email: string, admin: boolean) => typedError<TeamsView, CommandError>(__TAURI_INVOKE("invite_member", { teamId, email, admin })),
+	/**  Joins (`accept`) or turns down a team's invite to the signed-in account. */
+	answerInvite: (teamId: string, accept: boolean) => typedError<TeamsView, CommandError>(__TAURI_INVOKE("answer_invite", { teamId, accept })),
+	/**  Removes a member (admins), or leaves the team (yourself). */
+	removeMember: (teamId: string, userId: string) => typedError<TeamsView, CommandError>(__TAURI_INVOKE("remove_member", { teamId, userId })),
 };
 
 /** Events */
 export const events = {
 	documentsChanged: makeEvent<DocumentsChanged, DocumentsChanged>("documents-changed"),
+	syncStatusChanged: makeEvent<SyncStatusChanged, SyncStatusChanged>("sync-status-changed"),
 };
 
 /* Types */
+export type AccountView = {
+	/**  Background sync runs as this account. */
+	signedIn: boolean,
+	/**  The last server and email, kept after signing out to prefill the form. */
+	server: string | null,
+	email: string | null,
+	userId: string | null,
+	/**  This device's id on the server. */
+	deviceId: string | null,
+	/**  Documents with changes the server has not acknowledged. */
+	pendingChanges: number,
+};
+
 /**  Which kind of aggregate a changed document belongs to. */
 export type Area = 
 /**  The chat header or one of its message buckets. */
@@ -118,6 +161,16 @@ export type CommandError = {
 	field?: string | null,
 };
 
+export type DeviceView = {
+	id: string,
+	name: string,
+	createdAt: string,
+	lastSeenAt: string,
+	revoked: boolean,
+	/**  This device. */
+	current: boolean,
+};
+
 /**  Documents changed: sent after each write has committed. */
 export type DocumentsChanged = {
 	changes: Changed[],
@@ -139,6 +192,15 @@ export type Hit = {
 	snippet: SnippetPart[],
 };
 
+export type InviteView = {
+	teamId: string,
+	teamName: string,
+	email: string,
+	willBeAdmin: boolean,
+	invitedBy: string,
+	createdAt: string,
+};
+
 export type IoView = {
 	id: string,
 	nodeName: string,
@@ -154,6 +216,14 @@ export type Member = {
 	name: string | null,
 	/**  For invites: Pending, Accepted or Declined. */
 	status: string | null,
+};
+
+export type MemberView = {
+	userId: string,
+	email: string,
+	isAdmin: boolean,
+	/**  The signed-in account. */
+	isMe: boolean,
 };
 
 export type MessageView = {
@@ -242,6 +312,27 @@ export type StepView = {
 	completedAt: string | null,
 };
 
+/**
+ *  What background sync is doing, as the status indicator shows it. Never `synced` while this
+ *  device holds changes the server has not acknowledged (`vrooli_client::status`).
+ */
+export type SyncState = 
+/**  Not signed in: this device works on its own. */
+{ state: "signedOut" } | 
+/**  The server cannot be reached; the next attempt is in `retryInMs`. */
+{ state: "offline"; retryInMs: number } | 
+/**  A session is exchanging documents: `done` of `total` settled (`total` 0 while starting). */
+{ state: "syncing"; done: number; total: number } | 
+/**  Everything this device holds is on the server, as of `at` (a stored UTC timestamp). */
+{ state: "synced"; at: string } | 
+/**  Sync failed for another reason; `code` is stable, `message` says what to do. */
+{ state: "error"; code: string; message: string };
+
+/**  Background sync's status changed. */
+export type SyncStatusChanged = {
+	status: SyncState,
+};
+
 /**  The number of rows in one table of the store. */
 export type TableRows = {
 	table: string,
@@ -258,6 +349,24 @@ export type Target =
 { kind: "chat"; chatId: string; messageId: string | null } | { kind: "resource"; resourceId: string; versionId: string } | 
 /**  Teams and comments have no screen yet. */
 { kind: "none" };
+
+export type TeamView = {
+	id: string,
+	name: string,
+	createdAt: string,
+	/**  Admins first, then by email. */
+	members: MemberView[],
+	/**  Pending invites (the server shows them to admins only). */
+	invites: InviteView[],
+	/**  The signed-in account administers this team (may invite and remove members). */
+	iAmAdmin: boolean,
+};
+
+/**  The account's teams and the invites addressed to it. */
+export type TeamsView = {
+	teams: TeamView[],
+	invites: InviteView[],
+};
 
 /**  The colour scheme; `system` follows the desktop's preference. */
 export type Theme = "light" | "dark" | "system";
