@@ -114,6 +114,34 @@ describe("api.onDocumentsChanged", () => {
   });
 });
 
+describe("account commands", () => {
+  it("send the sign-in form under the command's argument names", async () => {
+    invoke.mockResolvedValue({ signedIn: true });
+    await api.signIn("http://127.0.0.1:8787", "me@example.org", "pw", true);
+    expect(invoke).toHaveBeenCalledWith("sign_in", {
+      server: "http://127.0.0.1:8787",
+      email: "me@example.org",
+      password: "pw",
+      createAccount: true,
+    });
+    invoke.mockResolvedValue([]);
+    await api.revokeDevice("42");
+    expect(invoke).toHaveBeenLastCalledWith("revoke_device", { deviceId: "42" });
+    await api.removeMember("7", "9");
+    expect(invoke).toHaveBeenLastCalledWith("remove_member", { teamId: "7", userId: "9" });
+  });
+
+  it("hear the sync status event", async () => {
+    listen.mockResolvedValue(vi.fn());
+    const seen: unknown[] = [];
+    await api.onSyncStatus((status) => seen.push(status));
+    expect(listen).toHaveBeenCalledWith("sync-status-changed", expect.any(Function));
+    const handler = listen.mock.calls[0]?.[1] as (event: { payload: unknown }) => void;
+    handler({ payload: { status: { state: "offline", retryInMs: 500 } } });
+    expect(seen).toEqual([{ state: "offline", retryInMs: 500 }]);
+  });
+});
+
 describe("fieldError", () => {
   it("names the message only for the input the error is about", () => {
     const error = new ApiError({ code: "invalid", message: "name is too long", field: "name" });

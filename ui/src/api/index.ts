@@ -6,10 +6,12 @@
  */
 import { commands, events } from "./bindings";
 import type {
+  AccountView,
   Changed,
   ChatSummary,
   ChatThread,
   CommandError,
+  DeviceView,
   Hit,
   History,
   MessageView,
@@ -19,11 +21,20 @@ import type {
   RunState,
   RunSummary,
   Settings,
+  SyncState,
   TableRows,
+  TeamsView,
   Theme,
 } from "./bindings";
 
 export type {
+  AccountView,
+  DeviceView,
+  InviteView,
+  MemberView,
+  SyncState,
+  TeamView,
+  TeamsView,
   Area,
   Changed,
   ChatName,
@@ -166,9 +177,34 @@ export const api = {
     await call(commands.setTheme(theme));
   },
 
+  /** This data dir's account (or the last one, when signed out). */
+  getAccount: (): Promise<AccountView> => call(commands.getAccount()),
+  /** Signs in (or, with `createAccount`, registers first) and starts background sync. */
+  signIn: (server: string, email: string, password: string, createAccount: boolean): Promise<AccountView> =>
+    call(commands.signIn(server, email, password, createAccount)),
+  signOut: (): Promise<AccountView> => call(commands.signOut()),
+  listDevices: (): Promise<DeviceView[]> => call(commands.listDevices()),
+  /** Resolves to the devices after the revocation. */
+  revokeDevice: (deviceId: string): Promise<DeviceView[]> => call(commands.revokeDevice(deviceId)),
+  getSyncStatus: (): Promise<SyncState> => call(commands.getSyncStatus()),
+  syncNow: async (): Promise<void> => {
+    await call(commands.syncNow());
+  },
+
+  listTeams: (): Promise<TeamsView> => call(commands.listTeams()),
+  createTeam: (name: string): Promise<TeamsView> => call(commands.createTeam(name)),
+  inviteMember: (teamId: string, email: string, admin: boolean): Promise<TeamsView> =>
+    call(commands.inviteMember(teamId, email, admin)),
+  answerInvite: (teamId: string, accept: boolean): Promise<TeamsView> => call(commands.answerInvite(teamId, accept)),
+  removeMember: (teamId: string, userId: string): Promise<TeamsView> => call(commands.removeMember(teamId, userId)),
+
+  /** Calls `listener` with background sync's status each time it changes. */
+  onSyncStatus: (listener: (status: SyncState) => void): Promise<() => void> =>
+    events.syncStatusChanged.listen((event) => listener(event.payload.status)),
+
   /**
    * Calls `listener` with the aggregates whose documents changed, after every write (from this
-   * window or any other source). Resolves to the function that stops listening.
+   * window or any other source) and after a sync brought changes from the server. Resolves to the function that stops listening.
    */
   onDocumentsChanged: (listener: (changes: Changed[]) => void): Promise<() => void> =>
     events.documentsChanged.listen((event) => listener(event.payload.changes)),

@@ -8,6 +8,8 @@ export type Route =
   | { screen: "chats"; chatId?: string; messageId?: string }
   | { screen: "resources"; resourceId?: string; versionId?: string }
   | { screen: "runs"; runId?: string }
+  | { screen: "teams" }
+  | { screen: "account" }
   | { screen: "settings" };
 
 export type Screen = Route["screen"];
