@@ -29,8 +29,9 @@ use crate::workspace::{int, Tx, Workspace};
 static CHAT: Layout = Layout { table: Chat::TABLE, text: &[], counters: &[], derived: &[] };
 static TRANSLATION: Layout =
     Layout { table: ChatTranslation::TABLE, text: &["name", "description"], counters: &[], derived: &[] };
-static PARTICIPANT: Layout = Layout { table: ChatParticipants::TABLE, text: &[], counters: &[], derived: &[] };
-static INVITE: Layout = Layout { table: ChatInvite::TABLE, text: &[], counters: &[], derived: &[] };
+pub(crate) static PARTICIPANT: Layout =
+    Layout { table: ChatParticipants::TABLE, text: &[], counters: &[], derived: &[] };
+pub(crate) static INVITE: Layout = Layout { table: ChatInvite::TABLE, text: &[], counters: &[], derived: &[] };
 static MESSAGE: Layout =
     Layout { table: ChatMessage::TABLE, text: &["text"], counters: &["versionIndex"], derived: &[] };
 
@@ -244,6 +245,8 @@ pub(crate) fn project_header(t: &mut Tx<'_, '_>, id: &DocId, doc: &Automerge, ch
         crate::refs::ensure_team(t, team)?;
     }
     t.w.put_row(Chat::TABLE, row)?;
+    // Participants and invites name users this device may never have seen.
+    crate::chat_people::ensure_people(t, id, doc)?;
     for (key, layout) in &HEADER_COLLECTIONS {
         let coll = collection(doc, id, key)?;
         let mut rows = Vec::new();

@@ -17,6 +17,10 @@ pub enum CoreError {
     #[error("document {doc} is inconsistent: {reason}")]
     Inconsistent { doc: String, reason: String },
 
+    /// This user may not do this (e.g. change who takes part in a chat they do not own).
+    #[error("{0}")]
+    Forbidden(String),
+
     #[error("run {run}: cannot go from {from} to {to} (allowed: {allowed})")]
     IllegalTransition { run: i64, from: String, to: String, allowed: String },
 
@@ -41,6 +45,7 @@ impl CoreError {
         match self {
             CoreError::Store(e) => e.code(),
             CoreError::NotFound { .. } => "not_found",
+            CoreError::Forbidden(_) => "forbidden",
             CoreError::InvalidDocId(_) => "invalid_doc_id",
             CoreError::Inconsistent { .. } => "inconsistent_document",
             CoreError::IllegalTransition { .. } => "illegal_transition",

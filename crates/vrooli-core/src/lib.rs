@@ -14,13 +14,15 @@
 //!   bounded cache;
 //! - `fields`: entity ↔ Automerge map, column by column;
 //! - `chat`, `resource`, `run`: the aggregates' operations, merge rules and
-//!   projections; `refs`: their references to rows outside them (owners,
-//!   tags, other documents' rows not here yet);
+//!   projections (`chat_people`: a chat's participants and invites);
+//!   `refs`: their references to rows outside them (owners, tags, other
+//!   documents' rows not here yet);
 //! - [`bundle`], `history`, `export`, `doctor`.
 
 mod account;
 pub mod bundle;
 mod chat;
+mod chat_people;
 pub mod doc_id;
 mod doc_store;
 mod doctor;

@@ -7,6 +7,7 @@
 mod support;
 
 mod chat_merge;
+mod chat_people;
 mod convergence;
 mod resource_merge;
 mod run_merge;
