@@ -2,9 +2,10 @@
 //! becomes this device's user (it owns what the device creates from now on),
 //! and the account's teams — with their members and the invites addressed
 //! to this user — are written into `team`, `team_translation`, `member` and
-//! `member_invite`. These rows come from the server, not from documents;
-//! ids and public ids follow from the server's ids, so every device writes
-//! the same rows.
+//! `member_invite`, with the default permissions of an admin or a member
+//! (`vrooli_model::permissions`). These rows come from the server, not from
+//! documents; ids and public ids follow from the server's ids, so every
+//! device writes the same rows.
 
 use std::collections::HashSet;
 
@@ -13,6 +14,7 @@ use sha2::{Digest, Sha256};
 use vrooli_model::entities::Member as MemberRow;
 use vrooli_model::entities::{Chat, MemberInvite, Resource, Run, Team, TeamTranslation, User};
 use vrooli_model::enums::InviteStatus;
+use vrooli_model::permissions::member_permissions;
 use vrooli_model::{Entity, Timestamp};
 use vrooli_protocol::wire;
 
@@ -102,9 +104,9 @@ impl Workspace {
                         created_at: at,
                         updated_at: at,
                         is_admin: member.is_admin,
+                        permissions: Some(member_permissions(member.is_admin)),
                         team_id,
                         user_id: user,
-                        ..Default::default()
                     };
                     t.w.put_row(MemberRow::TABLE, row.into_values())?;
                 }
@@ -136,6 +138,7 @@ impl Workspace {
                     updated_at: at,
                     status: InviteStatus::Pending,
                     will_be_admin: invite.will_be_admin,
+                    will_have_permissions: Some(member_permissions(invite.will_be_admin)),
                     team_id,
                     user_id: me,
                     ..Default::default()

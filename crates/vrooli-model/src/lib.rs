@@ -4,13 +4,15 @@
 //! - [`entities`] and [`enums`] are the typed rows and enums (generated);
 //! - [`rules`] holds the domain rules the catalogue alone does not state, and
 //!   [`validate`] applies both to a row before any write;
-//! - [`id`] and [`time`] are the device-generated ids and the timestamp format.
+//! - [`id`] and [`time`] are the device-generated ids and the timestamp format;
+//! - [`permissions`] is the default permissions JSON of team members.
 //!
 //! Time and randomness are passed in by callers, so tests control them.
 
 pub mod catalogue;
 pub mod entity;
 pub mod id;
+pub mod permissions;
 pub mod rules;
 pub mod serde_ids;
 pub mod time;

@@ -1,7 +1,7 @@
 //! A chat's participants and invites: each merge rule as a named,
 //! deterministic test, and who may change them.
 
-use vrooli_model::entities::{ChatInvite, ChatParticipants, User};
+use vrooli_model::entities::{ChatInvite, ChatParticipants, Member, User};
 use vrooli_model::enums::InviteStatus;
 use vrooli_model::Value;
 use vrooli_protocol::wire;
@@ -142,7 +142,13 @@ fn only_a_teams_admins_change_who_takes_part_in_its_chats() {
         assert_eq!(err.code(), "forbidden", "{err}");
     }
     assert!(participants(&d, chat).is_empty() && invites(&d, chat).is_empty(), "nothing was written");
+    let member = |d: &Device| {
+        let rows = d.ws.store().list::<Member>(&ListQuery::default().filter("teamId", Value::Integer(500))).unwrap();
+        rows.items[0].permissions.clone().unwrap()
+    };
+    assert_eq!(member(&d), vrooli_model::permissions::default_member_permissions());
     d.ws.apply_teams(me, &[team(true)], &[]).unwrap();
+    assert_eq!(member(&d)["canInviteMembers"], true, "an admin's permissions");
     d.ws.add_participant(chat, 42).unwrap();
     d.ws.invite_to_chat(chat, 43, None).unwrap();
     assert_eq!(participants(&d, chat).len(), 1);
