@@ -3,7 +3,12 @@
 //! search);
 //! a resource with two versions (latest marked, time travel); a run through its transitions
 //! (only legal moves offered); bad input (an over-long name shows the field's error and saves
-//! nothing); and a seeded 10,000-message chat, opened and scrolled. Each saves a screenshot.
+//! nothing); a seeded 10,000-message chat, opened and scrolled; then, against a real
+//! `vrooli-server`, the account (a bad URL and a wrong password shown in place, register, sign
+//! out and in, "synced", the devices), teams (create, invite, a member who joins from another
+//! device and is removed, an invite to me accepted) and a second device (the `vrooli` CLI on
+//! the same account) whose message appears in the open chat without a reload. Each saves a
+//! screenshot.
 
 use std::{
     fs,
@@ -21,6 +26,7 @@ use vrooli_model::enums::RunStatus;
 use vrooli_model::{Clock, SystemClock, Timestamp};
 use vrooli_store::{DataDir, ListQuery, Store, MAX_PAGE_SIZE};
 
+use crate::online::CliDevice;
 use crate::webdriver::{keys, Element, Session};
 
 const WAIT: Duration = Duration::from_secs(20);
@@ -28,6 +34,21 @@ const WAIT: Duration = Duration::from_secs(20);
 const SEEDED_TAGS: &[&str] = &["smoke-alpha", "smoke-beta", "smoke-gamma"];
 const BIG_CHAT: &str = "Ten thousand";
 const BIG_CHAT_MESSAGES: usize = 10_000;
+/// Sync scenarios wait longer: the first sync sends the seeded 10,000 messages to the server.
+const SYNC_WAIT: Duration = Duration::from_secs(120);
+const ME: &str = "me@e2e.test";
+const FRIEND: &str = "friend@e2e.test";
+const PASSWORD: &str = "correct horse battery staple";
+const SYNCED_CHAT: &str = "Synced chat";
+
+/// The server and the other devices of the sync scenarios.
+pub struct Devices<'a> {
+    pub server_url: &'a str,
+    /// The CLI on another data dir, signed in to the window's account: a second device.
+    pub me: CliDevice<'a>,
+    /// The CLI as another account.
+    pub friend: CliDevice<'a>,
+}
 
 /// What was written before the app started.
 pub struct Seeded {
@@ -40,6 +61,7 @@ pub struct Ctx<'a> {
     pub group: u32,
     pub screenshots: &'a Path,
     pub seeded: &'a Seeded,
+    pub devices: &'a Devices<'a>,
 }
 
 /// Figures measured in the window.
@@ -150,6 +172,9 @@ pub fn run_all(ctx: &Ctx<'_>) -> Result<Figures> {
         ("run", run),
         ("bad-input", bad_input),
         ("big-chat", big_chat),
+        ("account", account),
+        ("teams", teams),
+        ("second-device", second_device),
     ];
     let mut figures = Figures::default();
     for (name, scenario) in scenarios {
@@ -557,6 +582,182 @@ fn big_chat(ctx: &Ctx<'_>, figures: &mut Figures) -> Result<()> {
     Ok(())
 }
 
+// --- sync: the account, teams and a second device ----------------------------------------------
+
+/// Waits until the always-visible sync indicator shows `state`.
+fn wait_sync_state(s: &Session, state: &str, timeout: Duration) -> Result<()> {
+    let indicator = "[data-testid=sync-status]";
+    s.wait_until(&format!("the sync status is {state}"), timeout, || {
+        Ok(s.attribute(&s.wait_one(indicator, WAIT)?, "data-state")?.as_deref() == Some(state))
+    })
+    .with_context(|| {
+        format!(
+            "the indicator says {:?}",
+            s.find_all(indicator).ok().and_then(|e| e.first().and_then(|e| s.text(e).ok()))
+        )
+    })
+}
+
+fn sign_in_form(s: &Session, server: &str, email: &str, password: &str) -> Result<()> {
+    s.wait_one("[data-testid=sign-in]", WAIT)?;
+    type_in(s, "[data-testid=sign-in-server]", server)?;
+    type_in(s, "[data-testid=sign-in-email]", email)?;
+    type_in(s, "[data-testid=sign-in-password]", password)
+}
+
+fn field_error_shows(s: &Session, input: &str, error: &str) -> Result<()> {
+    s.wait_until(&format!("{input}'s error shows"), WAIT, || {
+        Ok(!s.text(&s.wait_one(&format!("[data-testid=field-error-{error}]"), WAIT)?)?.is_empty())
+    })?;
+    let element = s.wait_one(&format!("[data-testid={input}]"), WAIT)?;
+    ensure!(s.attribute(&element, "aria-invalid")?.as_deref() == Some("true"), "{input} is not marked invalid");
+    Ok(())
+}
+
+fn account(ctx: &Ctx<'_>, _: &mut Figures) -> Result<()> {
+    let s = ctx.session;
+    let server = ctx.devices.server_url;
+    wait_sync_state(s, "signedOut", WAIT)?;
+    click(s, "[data-testid=nav-account]")?;
+
+    // Not a URL: refused by the shell, shown under the server's input.
+    sign_in_form(s, "localhost:8787", ME, PASSWORD)?;
+    click(s, "[data-testid=register-submit]")?;
+    field_error_shows(s, "sign-in-server", "sign-in-server-error")?;
+
+    // Register, and the first sync sends everything, seeded chat included.
+    type_in(s, "[data-testid=sign-in-server]", server)?;
+    click(s, "[data-testid=register-submit]")?;
+    s.wait_until("signed in", WAIT, || Ok(text_of(s, "[data-testid=account-email]")? == ME))?;
+    wait_sync_state(s, "synced", SYNC_WAIT)?;
+
+    // Sign out, then a wrong password (401) shows under the password; the right one signs in.
+    click(s, "[data-testid=sign-out]")?;
+    wait_sync_state(s, "signedOut", WAIT)?;
+    sign_in_form(s, server, ME, "not the password")?;
+    click(s, "[data-testid=sign-in-submit]")?;
+    field_error_shows(s, "sign-in-password", "sign-in-password-error")?;
+    type_in(s, "[data-testid=sign-in-password]", PASSWORD)?;
+    click(s, "[data-testid=sign-in-submit]")?;
+    s.wait_until("signed in again", WAIT, || Ok(text_of(s, "[data-testid=account-email]")? == ME))?;
+    wait_sync_state(s, "synced", SYNC_WAIT)?;
+    let label = text_of(s, "[data-testid=sync-status-text]")?;
+    ensure!(label.starts_with("Synced at "), "the indicator says {label:?}");
+
+    // Two sessions of this device: the first signed out (revoked), this one marked.
+    s.wait_until("the devices listed", WAIT, || Ok(count(s, "[data-testid=device]")? == 2))?;
+    ensure!(count(s, "[data-testid=revoke-device]")? == 0, "only this device's sessions: nothing to revoke");
+    let devices = text_of(s, "[data-testid=devices]")?;
+    ensure!(devices.contains("this device") && devices.contains("revoked"), "the devices show {devices:?}");
+    Ok(())
+}
+
+/// The team card named `name`, if shown.
+fn team_card(s: &Session, name: &str) -> Result<Option<Element>> {
+    for card in s.find_all("[data-testid=team]")? {
+        if let Some(title) = s.find_within(&card, "[data-testid=team-name]")?.first() {
+            if s.text(title)? == name {
+                return Ok(Some(card));
+            }
+        }
+    }
+    Ok(None)
+}
+
+fn team_members(s: &Session, name: &str) -> Result<usize> {
+    Ok(match team_card(s, name)? {
+        Some(card) => s.find_within(&card, "[data-testid=team-member]")?.len(),
+        None => 0,
+    })
+}
+
+/// The id of the first entry of a CLI list whose `key` is `value`.
+fn id_where(list: &Value, key: &str, value: &str, id: &str) -> Result<String> {
+    list.as_array()
+        .and_then(|items| items.iter().find(|item| item[key] == value))
+        .and_then(|item| item[id].as_str())
+        .map(str::to_owned)
+        .with_context(|| format!("no {key} {value:?} in {list}"))
+}
+
+fn teams(ctx: &Ctx<'_>, _: &mut Figures) -> Result<()> {
+    let s = ctx.session;
+    let devices = ctx.devices;
+    click(s, "[data-testid=nav-teams]")?;
+    type_in(s, "[data-testid=new-team-name]", "E2E team")?;
+    click(s, "[data-testid=create-team]")?;
+    s.wait_until("the new team with me as its admin", WAIT, || {
+        Ok(fresh(|| team_card(s, "E2E team"))?
+            .map(|card| s.find_within(&card, "[data-testid=admin-badge]"))
+            .transpose()?
+            .is_some_and(|badges| badges.len() == 1))
+    })?;
+    type_in(s, "[data-testid=invite-email]", FRIEND)?;
+    click(s, "[data-testid=invite-submit]")?;
+    s.wait_until("the invite listed", WAIT, || {
+        Ok(s.find_all("[data-testid=team-invites]")?
+            .first()
+            .map(|e| s.text(e))
+            .transpose()?
+            .is_some_and(|t| t.contains(FRIEND)))
+    })?;
+
+    // The friend, on their own device, joins and invites me to their team.
+    devices.friend.sign_in("register", devices.server_url, FRIEND, PASSWORD)?;
+    let invites = devices.friend.run(&["team", "invites"])?;
+    let e2e_team = id_where(&invites, "teamName", "E2E team", "teamId")?;
+    devices.friend.run(&["team", "accept", &e2e_team])?;
+    let teams = devices.friend.run(&["team", "create", "--name", "Friends"])?;
+    let friends_team = id_where(&teams, "name", "Friends", "id")?;
+    devices.friend.run(&["team", "invite", &friends_team, "--email", ME])?;
+
+    // Both show here without a reload (the server pushes, the app syncs, the list reloads).
+    s.wait_until("the friend joined", SYNC_WAIT, || Ok(fresh(|| team_members(s, "E2E team"))? == 2))?;
+    s.wait_until("the friend's invite arrived", SYNC_WAIT, || Ok(count(s, "[data-testid=my-invite]")? == 1))?;
+
+    // An admin removes a member; I accept the invite and see its admin marked.
+    let card = team_card(s, "E2E team")?.context("the team card")?;
+    let remove = s.find_within(&card, "[data-testid=remove-member]")?;
+    ensure!(remove.len() == 1, "remove is offered for {} members, not just the friend", remove.len());
+    s.click(&remove[0])?;
+    s.wait_until("the friend removed", WAIT, || Ok(fresh(|| team_members(s, "E2E team"))? == 1))?;
+    click(s, "[data-testid=accept-invite]")?;
+    s.wait_until("I joined the friend's team", WAIT, || Ok(fresh(|| team_members(s, "Friends"))? == 2))?;
+    let card = team_card(s, "Friends")?.context("the Friends card")?;
+    let admins = s.find_within(&card, "[data-testid=team-member][data-admin=true] [data-testid=member-email]")?;
+    ensure!(admins.len() == 1 && s.text(&admins[0])? == FRIEND, "the friend is not the marked admin");
+    ensure!(s.find_within(&card, "[data-testid=remove-member]")?.is_empty(), "a member may not remove others");
+    Ok(())
+}
+
+fn second_device(ctx: &Ctx<'_>, _: &mut Figures) -> Result<()> {
+    let s = ctx.session;
+    let devices = ctx.devices;
+    click(s, "[data-testid=nav-chats]")?;
+    type_in(s, "[data-testid=new-chat-name]", SYNCED_CHAT)?;
+    click(s, "[data-testid=create-chat]")?;
+    s.wait_until("the new chat opened", WAIT, || Ok(text_of(s, "[data-testid=chat-title]")? == SYNCED_CHAT))?;
+    type_in(s, "[data-testid=compose-text]", &format!("From the window{}", keys::ENTER))?;
+    wait_message(s, "From the window")?;
+    let thread = s.wait_one("[data-testid=chat-thread]", WAIT)?;
+    let chat_id = s.attribute(&thread, "data-chat-id")?.context("the thread has no chat id")?;
+    // Never "synced" before the server has the new chat.
+    wait_sync_state(s, "synced", SYNC_WAIT)?;
+    s.execute("window.__e2eSamePage = true; return null;", &[])?;
+
+    // The second device: the CLI on its own data dir, signed in to the same account.
+    devices.me.sign_in("login", devices.server_url, ME, PASSWORD)?;
+    devices.me.run(&["sync"])?;
+    devices.me.run(&["chat", "post", &chat_id, "--text", "From the second device"])?;
+    devices.me.run(&["sync"])?;
+
+    wait_message(s, "From the second device")?;
+    let same_page = s.execute("return window.__e2eSamePage === true;", &[])?;
+    ensure!(same_page.as_bool() == Some(true), "the window reloaded to show the message");
+    wait_sync_state(s, "synced", SYNC_WAIT)?;
+    Ok(())
+}
+
 // --- after the app closed --------------------------------------------------------------------
 
 fn all<E: vrooli_model::Entity>(store: &Store) -> Result<Vec<E>> {
@@ -576,21 +777,31 @@ fn all<E: vrooli_model::Entity>(store: &Store) -> Result<Vec<E>> {
 pub fn check_database(dir: &Path, seeded: &Seeded) -> Result<()> {
     let store = Store::open(&DataDir::at(dir))?;
     let chats = all::<Chat>(&store)?;
-    ensure!(chats.len() == 2, "expected the seeded chat and the e2e chat, found {} chats", chats.len());
+    ensure!(chats.len() == 3, "expected the seeded, the e2e and the synced chat, found {} chats", chats.len());
+    ensure!(chats.iter().any(|c| c.id.to_string() == seeded.big_chat_id), "the seeded chat is missing");
     let names = all::<ChatTranslation>(&store)?;
     ensure!(
         names.iter().all(|n| n.name.as_deref().is_none_or(|name| name.chars().count() <= 128)),
         "an over-long chat name was saved"
     );
-    let e2e_chat = chats.iter().find(|c| c.id.to_string() != seeded.big_chat_id).context("the e2e chat is missing")?;
-    let messages: Vec<ChatMessage> =
-        all::<ChatMessage>(&store)?.into_iter().filter(|m| m.chat_id == e2e_chat.id).collect();
-    let mut texts: Vec<&str> = messages.iter().map(|m| m.text.as_str()).collect();
-    texts.sort_unstable();
+    let messages = all::<ChatMessage>(&store)?;
+    let texts_of = |chat_name: &str| -> Result<Vec<&str>> {
+        let chat = names
+            .iter()
+            .find(|n| n.name.as_deref() == Some(chat_name))
+            .with_context(|| format!("the chat {chat_name:?} is missing"))?;
+        let mut texts: Vec<&str> =
+            messages.iter().filter(|m| m.chat_id == chat.chat_id).map(|m| m.text.as_str()).collect();
+        texts.sort_unstable();
+        Ok(texts)
+    };
+    let texts = texts_of("E2E planning")?;
     ensure!(
         texts == ["A reply in a branch", "Hello, edited by the e2e test", "Line one\nLine two"],
         "the e2e chat holds {texts:?}"
     );
+    let texts = texts_of(SYNCED_CHAT)?;
+    ensure!(texts == ["From the second device", "From the window"], "the synced chat holds {texts:?}");
     let resources = all::<Resource>(&store)?;
     ensure!(resources.len() == 1, "expected one resource, found {}", resources.len());
     let versions = all::<ResourceVersion>(&store)?;

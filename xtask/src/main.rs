@@ -6,6 +6,7 @@ mod bundle;
 mod codegen;
 mod desktop;
 mod e2e;
+mod online;
 mod process;
 mod smoke;
 mod system_deps;
@@ -44,7 +45,8 @@ enum Task {
         #[arg(long)]
         check: bool,
     },
-    /// `cargo bench --workspace`, passing extra arguments through.
+    /// `cargo bench --workspace`, passing extra arguments through (after `npm ci` in
+    /// `bench/automerge-repo`, the sync bench's automerge-repo peer).
     Bench {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
@@ -120,6 +122,12 @@ fn smoke(release: bool) -> Result<()> {
 
 fn bench(args: &[String]) -> Result<()> {
     let root = repo_root()?;
+    // The sync bench runs the same pull through automerge-repo on Node: its packages, as locked.
+    if process::which("npm").is_some() {
+        ui::ensure_npm_deps(&root.join("bench/automerge-repo"), "automerge-repo bench")?;
+    } else {
+        eprintln!("npm is not on PATH: the sync bench will skip its automerge-repo comparison");
+    }
     let mut cargo_args = vec!["bench", "--workspace"];
     cargo_args.extend(args.iter().map(String::as_str));
     process::cargo(&root, &cargo_args)

@@ -1,9 +1,11 @@
 //! The desktop test harness: the real app, in a real window, on a real store.
 //!
 //! The app runs under Xvfb inside its own D-Bus session (the GTK accessibility helpers it
-//! starts would otherwise outlive it), driven over WebDriver by tauri-driver and Debian's
-//! WebKitWebDriver, with a fresh `VROOLI_DATA_DIR` seeded through the library crates before it
-//! starts (see `e2e::seed`). One app process runs every scenario of `e2e`, in order; each saves
+//! starts would otherwise outlive it) with an unlocked gnome-keyring in it (the app keeps its
+//! sync token in the Secret Service) and a temporary HOME, driven over WebDriver by
+//! tauri-driver and Debian's WebKitWebDriver, with a fresh `VROOLI_DATA_DIR` seeded through the
+//! library crates before it starts (see `e2e::seed`). A real `vrooli-server` on 127.0.0.1 and
+//! the `vrooli` CLI as a second device serve the sync scenarios (`online`). One app process runs every scenario of `e2e`, in order; each saves
 //! a screenshot to `target/e2e-screenshots/`. After the app closed, the database is checked
 //! directly, and the speed figures (startup, first paint, opening a 10,000-message chat,
 //! resident memory) are printed — measured, not gated.
@@ -20,12 +22,18 @@ use std::{
 
 use anyhow::{Context, Result};
 
-use crate::{desktop, e2e, process, webdriver};
+use crate::{desktop, e2e, online, process, webdriver};
 
 const STARTUP: Duration = Duration::from_secs(60);
 
+/// Run by `sh -c` inside the app's D-Bus session: unlock a new gnome-keyring there (HOME is a
+/// temporary directory), then become tauri-driver (`"$@"`).
+const UNLOCK_KEYRING_THEN: &str = "printf %s \"$VROOLI_E2E_KEYRING_PASSWORD\" | \
+gnome-keyring-daemon --unlock --replace --components=secrets >/dev/null && exec \"$@\"";
+
 pub fn run(root: &Path, profile: desktop::Profile) -> Result<()> {
     let binary = desktop::build(root, profile)?;
+    let sync_binaries = online::build(root, profile)?;
     let driver = ensure_tauri_driver(root)?;
     // Holds the data dir, the app's log and Xvfb's auth file, so nothing is left behind in
     // /tmp: xvfb-run's own temporary directory would survive the signal that ends it.
@@ -35,6 +43,23 @@ pub fn run(root: &Path, profile: desktop::Profile) -> Result<()> {
     let log_path = scratch.path().join("app.log");
     fs::write(&auth_file, b"").context("cannot create the X auth file")?;
     let seeded = e2e::seed(&data_dir, &desktop::target_dir(root))?;
+    let app_home = scratch.path().join("app-home");
+    fs::create_dir_all(&app_home).context("cannot create the app's HOME")?;
+    let server = online::Server::start(&sync_binaries.server, scratch.path())?;
+    let cli_keyring = online::Keyring::start(&scratch.path().join("cli-home"))?;
+    let devices = e2e::Devices {
+        server_url: &server.url,
+        me: online::CliDevice {
+            binary: &sync_binaries.cli,
+            data_dir: scratch.path().join("second-device"),
+            keyring: &cli_keyring,
+        },
+        friend: online::CliDevice {
+            binary: &sync_binaries.cli,
+            data_dir: scratch.path().join("friend-device"),
+            keyring: &cli_keyring,
+        },
+    };
     let port = free_port()?;
     let native_port = free_port()?;
 
@@ -43,10 +68,13 @@ pub fn run(root: &Path, profile: desktop::Profile) -> Result<()> {
     command
         .args(["-a", "--server-args=-screen 0 1280x800x24", "-f"])
         .arg(&auth_file)
-        .args(["dbus-run-session", "--"])
+        .args(["dbus-run-session", "--", "sh", "-c", UNLOCK_KEYRING_THEN, "sh"])
         .arg(&driver)
         .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
         .env("VROOLI_DATA_DIR", &data_dir)
+        .env("HOME", &app_home)
+        .env("VROOLI_E2E_KEYRING_PASSWORD", online::KEYRING_PASSWORD)
+        .env_remove("VROOLI_TOKEN")
         .env("RUST_LOG", "info")
         .stderr(Stdio::from(log));
     let driver_group = ProcessGroup::spawn(command)?;
@@ -55,7 +83,13 @@ pub fn run(root: &Path, profile: desktop::Profile) -> Result<()> {
     fs::create_dir_all(&screenshots).with_context(|| format!("cannot create {}", screenshots.display()))?;
     let outcome = webdriver::wait_until_ready(port, STARTUP).and_then(|()| {
         let session = webdriver::Session::start(port, &binary.to_string_lossy())?;
-        let ctx = e2e::Ctx { session: &session, group: driver_group.id(), screenshots: &screenshots, seeded: &seeded };
+        let ctx = e2e::Ctx {
+            session: &session,
+            group: driver_group.id(),
+            screenshots: &screenshots,
+            seeded: &seeded,
+            devices: &devices,
+        };
         let ran = e2e::run_all(&ctx);
         let memory = ran.as_ref().ok().map(|_| e2e::resident_memory(driver_group.id()));
         let ended = session.end();
@@ -63,21 +97,28 @@ pub fn run(root: &Path, profile: desktop::Profile) -> Result<()> {
     });
     drop(driver_group);
     let log_text = fs::read_to_string(&log_path).unwrap_or_default();
-    let (figures, memory) = outcome.inspect_err(|_| print_log_tail(&log_text))?;
+    let server_log = server.log();
+    drop(devices);
+    drop(cli_keyring);
+    drop(server);
+    let (figures, memory) = outcome.inspect_err(|_| {
+        print_log_tail("the app's", &log_text);
+        print_log_tail("the server's", &server_log);
+    })?;
     e2e::check_database(&data_dir, &seeded)?;
     e2e::report(profile.name(), &figures, memory.as_deref().unwrap_or_default(), &log_text);
     eprintln!("desktop tests: ok (screenshots in {})", screenshots.display());
     Ok(())
 }
 
-/// On a failure the app's own log says most; its last lines go to stderr.
-fn print_log_tail(log: &str) {
+/// On a failure the app's own log (and the server's) says most; their last lines go to stderr.
+fn print_log_tail(whose: &str, log: &str) {
     let lines: Vec<&str> = log.lines().collect();
-    eprintln!("--- last lines of the app's log ---");
+    eprintln!("--- last lines of {whose} log ---");
     for line in &lines[lines.len().saturating_sub(40)..] {
         eprintln!("{line}");
     }
-    eprintln!("--- end of the app's log ---");
+    eprintln!("--- end of {whose} log ---");
 }
 
 /// tauri-driver from PATH or cargo's bin dir, installed with `cargo install` when missing.
