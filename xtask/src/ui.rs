@@ -12,15 +12,20 @@ use crate::process;
 /// npm records what it installed in `node_modules/.package-lock.json`; a lock file newer than
 /// that record means someone changed the dependencies since the last install.
 pub fn ensure_deps(root: &Path) -> Result<()> {
-    let ui = root.join("ui");
-    let lock = modified(&ui.join("package-lock.json"))
-        .context("ui/package-lock.json is missing; it is committed, so check out the repo fully")?;
-    match modified(&ui.join("node_modules/.package-lock.json")) {
+    ensure_npm_deps(&root.join("ui"), "UI")
+}
+
+/// [`ensure_deps`] for any directory with a committed `package-lock.json`.
+pub fn ensure_npm_deps(dir: &Path, what: &str) -> Result<()> {
+    let lock = modified(&dir.join("package-lock.json")).with_context(|| {
+        format!("{}/package-lock.json is missing; it is committed, so check out the repo fully", dir.display())
+    })?;
+    match modified(&dir.join("node_modules/.package-lock.json")) {
         Some(installed) if installed >= lock => {
-            eprintln!("UI dependencies: up to date");
+            eprintln!("{what} dependencies: up to date");
             Ok(())
         }
-        _ => npm(&ui, &["ci", "--no-audit", "--no-fund"]),
+        _ => npm(dir, &["ci", "--no-audit", "--no-fund"]),
     }
 }
 
