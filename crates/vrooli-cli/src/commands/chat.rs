@@ -1,12 +1,16 @@
-//! `vrooli chat …`: create, post, edit, delete-message (documents, through
-//! the workspace); show and list (the projection, through the store).
+//! `vrooli chat …`: create, post, edit, delete-message, and a chat's people
+//! — add-participant, remove-participant, invite, accept, decline —
+//! (documents, through the workspace); show and list (the projection,
+//! through the store).
 
 use clap::Subcommand;
 use vrooli_model::entities::{Chat, ChatMessage, ChatTranslation};
 use vrooli_store::{Order, Value};
 
 use super::{all, found, newest, Context};
-use crate::output::chat::{ChatCreated, ChatList, ChatSummary, ChatView, Message, MessageDeleted};
+use crate::output::chat::{
+    ChatCreated, ChatList, ChatSummary, ChatView, Invite, Message, MessageDeleted, Participant, ParticipantRemoved,
+};
 use crate::output::{self, CliError};
 
 #[derive(Subcommand)]
@@ -53,6 +57,31 @@ pub enum ChatCommand {
     },
     /// Chats, most recently active first.
     List,
+    /// Let a user take part in a chat (its owner only): it syncs to their devices.
+    AddParticipant {
+        chat_id: i64,
+        /// Their user id (`vrooli account status` shows one's own).
+        #[arg(long, value_name = "USER_ID")]
+        user: i64,
+    },
+    /// Remove a participant (the owner), or leave (yourself): no further changes reach them.
+    RemoveParticipant {
+        chat_id: i64,
+        #[arg(long, value_name = "USER_ID")]
+        user: i64,
+    },
+    /// Invite a user to a chat (its owner only): they see it until they answer.
+    Invite {
+        chat_id: i64,
+        #[arg(long, value_name = "USER_ID")]
+        user: i64,
+        #[arg(long, value_name = "TEXT")]
+        message: Option<String>,
+    },
+    /// Accept your invite to a chat: you become a participant.
+    Accept { chat_id: i64 },
+    /// Decline your invite to a chat.
+    Decline { chat_id: i64 },
 }
 
 pub fn run(ctx: &Context, command: &ChatCommand) -> Result<(), CliError> {
@@ -75,6 +104,27 @@ pub fn run(ctx: &Context, command: &ChatCommand) -> Result<(), CliError> {
         }
         ChatCommand::Show { chat_id } => show(ctx, *chat_id),
         ChatCommand::List => list(ctx),
+        ChatCommand::AddParticipant { chat_id, user } => {
+            let participant = ctx.workspace()?.add_participant(*chat_id, *user)?;
+            output::print(ctx.json, &Participant::from(participant))
+        }
+        ChatCommand::RemoveParticipant { chat_id, user } => {
+            ctx.workspace()?.remove_participant(*chat_id, *user)?;
+            let removed = ParticipantRemoved { chat_id: chat_id.to_string(), user_id: user.to_string(), removed: true };
+            output::print(ctx.json, &removed)
+        }
+        ChatCommand::Invite { chat_id, user, message } => {
+            let invite = ctx.workspace()?.invite_to_chat(*chat_id, *user, message.as_deref())?;
+            output::print(ctx.json, &Invite::from(invite))
+        }
+        ChatCommand::Accept { chat_id } => {
+            let participant = ctx.workspace()?.accept_chat_invite(*chat_id)?;
+            output::print(ctx.json, &Participant::from(participant))
+        }
+        ChatCommand::Decline { chat_id } => {
+            let invite = ctx.workspace()?.decline_chat_invite(*chat_id)?;
+            output::print(ctx.json, &Invite::from(invite))
+        }
     }
 }
 

@@ -7,7 +7,7 @@ use std::fmt::{self, Display};
 
 use serde::Serialize;
 use vrooli_core::DocId;
-use vrooli_model::entities::{Chat, ChatMessage, ChatTranslation};
+use vrooli_model::entities::{Chat, ChatInvite, ChatMessage, ChatParticipants, ChatTranslation};
 use vrooli_model::Timestamp;
 
 use super::one_line;
@@ -127,6 +127,83 @@ pub struct MessageDeleted {
 impl Display for MessageDeleted {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "deleted message {}", self.id)
+    }
+}
+
+/// A chat's participant, as `chat add-participant` and `chat accept` print it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Participant {
+    pub id: String,
+    pub chat_id: String,
+    pub user_id: String,
+    pub created_at: Timestamp,
+}
+
+impl From<ChatParticipants> for Participant {
+    fn from(p: ChatParticipants) -> Self {
+        Participant {
+            id: p.id.to_string(),
+            chat_id: p.chat_id.to_string(),
+            user_id: p.user_id.to_string(),
+            created_at: p.created_at,
+        }
+    }
+}
+
+impl Display for Participant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "user {} takes part in chat {}", self.user_id, self.chat_id)
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ParticipantRemoved {
+    pub chat_id: String,
+    pub user_id: String,
+    pub removed: bool,
+}
+
+impl Display for ParticipantRemoved {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "user {} no longer takes part in chat {}", self.user_id, self.chat_id)
+    }
+}
+
+/// An invite to a chat, as `chat invite` and `chat decline` print it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Invite {
+    pub id: String,
+    pub chat_id: String,
+    pub user_id: String,
+    /// Pending, Accepted or Declined.
+    pub status: String,
+    pub message: Option<String>,
+    pub updated_at: Timestamp,
+}
+
+impl From<ChatInvite> for Invite {
+    fn from(i: ChatInvite) -> Self {
+        Invite {
+            id: i.id.to_string(),
+            chat_id: i.chat_id.to_string(),
+            user_id: i.user_id.to_string(),
+            status: i.status.to_string(),
+            message: i.message,
+            updated_at: i.updated_at,
+        }
+    }
+}
+
+impl Display for Invite {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invite of user {} to chat {}: {}", self.user_id, self.chat_id, self.status)?;
+        match &self.message {
+            Some(message) => writeln!(f, " ({})", one_line(message, 80)),
+            None => writeln!(f),
+        }
     }
 }
 

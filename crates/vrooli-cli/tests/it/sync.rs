@@ -326,3 +326,53 @@ fn a_device_revoked_while_watching_stops_with_one_line() {
     assert!(stderr.starts_with("vrooli: ") && stderr.contains("sign in again"), "{stderr}");
     assert!(watch.stdout().lines().last().unwrap().starts_with("error ("), "{}", watch.stdout());
 }
+
+#[test]
+fn a_chat_reaches_its_participants_and_invitees_only() {
+    let keyring = Keyring::start();
+    let server = Server::start();
+    let (ann, bob) = (OnlineDevice::new(&keyring), OnlineDevice::new(&keyring));
+    register(&ann, &server, "ann@example.com");
+    register(&bob, &server, "bob@example.com");
+    let bob_user = bob.run(&["account", "status"])["userId"].as_str().unwrap().to_string();
+
+    let chat = ann.run(&["chat", "create", "--name", "Ann's plans"])["id"].as_str().unwrap().to_string();
+    ann.run(&["chat", "post", &chat, "--text", "hello before bob"]);
+    sync(&ann);
+
+    // Not invited: knowing nothing of it, Bob's sync brings none of it.
+    sync(&bob);
+    assert!(!bob.export().contains("hello before bob"));
+    // Nor may Bob let himself in on his own device's say-so: he has no such chat here.
+    let out = bob.raw(&["chat", "accept", &chat]);
+    assert!(error_line(&out, 1).contains("does not exist"), "{}", String::from_utf8_lossy(&out.stderr));
+
+    // Invited: the chat and the messages it already had reach Bob.
+    let invite = ann.run(&["chat", "invite", &chat, "--user", &bob_user, "--message", "join us"]);
+    assert_eq!(invite["status"], "Pending");
+    sync(&ann);
+    sync(&bob);
+    let export = bob.export();
+    assert!(export.contains("Ann's plans") && export.contains("hello before bob"), "{export}");
+
+    // Bob accepts and writes; Ann sees him take part and reads his message.
+    let me = bob.run(&["chat", "accept", &chat]);
+    assert_eq!(me["userId"], bob_user.as_str());
+    bob.run(&["chat", "post", &chat, "--text", "hi ann"]);
+    sync(&bob);
+    sync(&ann);
+    let export: serde_json::Value = serde_json::from_str(&ann.export()).unwrap();
+    assert!(export["chat_message"].as_array().unwrap().iter().any(|m| m["text"] == "hi ann"), "{export}");
+    assert_eq!(export["chat_participants"][0]["userId"], bob_user.as_str(), "{export}");
+    assert_eq!(export["chat_invite"][0]["status"], "Accepted", "{export}");
+
+    // Removed: nothing further reaches Bob; what he had stays on his device.
+    let removed = ann.run(&["chat", "remove-participant", &chat, "--user", &bob_user]);
+    assert_eq!(removed["removed"], true);
+    ann.run(&["chat", "post", &chat, "--text", "after bob left"]);
+    sync(&ann);
+    sync(&bob);
+    let export = bob.export();
+    assert!(export.contains("hello before bob"), "what bob had stays on his device");
+    assert!(!export.contains("after bob left"), "no further change reaches a removed participant");
+}
