@@ -50,11 +50,23 @@ fn merge_one(t: &mut Tx<'_, '_>, id: &DocId, data: &[u8]) -> Result<bool, CoreEr
 
 /// A document this device has never had: loaded whole, which is several
 /// times faster than merging it into a fresh genesis document, then
-/// projected in full. It must start from this kind of document's genesis
-/// change, or later local writes would create conflicting root maps.
+/// projected in full.
 fn adopt_new(t: &mut Tx<'_, '_>, id: &DocId, data: &[u8]) -> Result<bool, CoreError> {
+    let doc = automerge::Automerge::load(data)?;
+    adopt(t, id, doc, data)?;
+    Ok(true)
+}
+
+/// Stores and projects a document that arrived whole; `data` is its saved
+/// form. It must start from this kind of document's genesis change, or
+/// later local writes would create conflicting root maps.
+pub(crate) fn adopt(
+    t: &mut Tx<'_, '_>,
+    id: &DocId,
+    mut doc: automerge::Automerge,
+    data: &[u8],
+) -> Result<(), CoreError> {
     use automerge::ReadDoc;
-    let mut doc = automerge::Automerge::load(data)?;
     let genesis = crate::genesis::genesis(id, t.actor())?;
     if genesis.get_heads().iter().any(|h| doc.get_change_by_hash(h).is_none()) {
         return Err(CoreError::Inconsistent {
@@ -66,7 +78,7 @@ fn adopt_new(t: &mut Tx<'_, '_>, id: &DocId, data: &[u8]) -> Result<bool, CoreEr
     doc_store::create_from_snapshot(t.w.transaction(), id, data)?;
     project_all(t, id, &doc)?;
     t.adopt_doc(*id, doc);
-    Ok(true)
+    Ok(())
 }
 
 /// Re-projects what a merge's patches touched: the messages named in them

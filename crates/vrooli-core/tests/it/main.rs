@@ -9,5 +9,6 @@ mod support;
 mod chat_merge;
 mod chat_people;
 mod convergence;
+mod peer_sync;
 mod resource_merge;
 mod run_merge;
