@@ -53,6 +53,11 @@ pub fn changed(app: &AppHandle, changes: impl IntoIterator<Item = (Area, i64)>) 
 
 /// Tells the UI which aggregates a sync session brought changes to.
 pub fn received(app: &AppHandle, docs: &[DocId]) {
+    emit_changes(app, aggregates_of(docs));
+}
+
+/// The aggregates `docs` belong to, each once: a message bucket is its chat's.
+fn aggregates_of(docs: &[DocId]) -> Vec<(Area, i64)> {
     let aggregates: BTreeSet<(u8, i64)> = docs
         .iter()
         .map(|doc| match *doc {
@@ -62,7 +67,7 @@ pub fn received(app: &AppHandle, docs: &[DocId]) {
         })
         .collect();
     let area = |kind| [Area::Chat, Area::Resource, Area::Run][usize::from(kind)];
-    emit_changes(app, aggregates.into_iter().map(|(kind, id)| (area(kind), id)));
+    aggregates.into_iter().map(|(kind, id)| (area(kind), id)).collect()
 }
 
 fn emit_changes(app: &AppHandle, changes: impl IntoIterator<Item = (Area, i64)>) {
@@ -125,5 +130,38 @@ pub struct SyncStatusChanged {
 pub fn sync_status(app: &AppHandle, status: SyncState) {
     if let Err(error) = (SyncStatusChanged { status }).emit(app) {
         tracing::warn!(%error, "could not send the sync-status event");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, UNIX_EPOCH};
+
+    use vrooli_client::SyncStatus;
+
+    use super::*;
+
+    #[test]
+    fn received_documents_name_their_aggregates_once() {
+        let docs = [
+            DocId::Messages { chat: 7, bucket: 1 },
+            DocId::Chat(7),
+            DocId::Messages { chat: 7, bucket: 2 },
+            DocId::Run(3),
+            DocId::Resource(3),
+        ];
+        assert_eq!(aggregates_of(&docs), [(Area::Chat, 7), (Area::Resource, 3), (Area::Run, 3)]);
+    }
+
+    #[test]
+    fn sync_states_carry_what_the_indicator_shows() {
+        let synced = SyncStatus::Synced { at: UNIX_EPOCH + Duration::from_millis(1_700_000_000_123) };
+        assert_eq!(SyncState::from(&synced), SyncState::Synced { at: "2023-11-14T22:13:20.123000Z".into() });
+        let offline = SyncStatus::Offline { retry_in: Duration::from_millis(2500) };
+        assert_eq!(SyncState::from(&offline), SyncState::Offline { retry_in_ms: 2500 });
+        let syncing = SyncStatus::Syncing { done: 2, total: 5, bytes: 900 };
+        assert_eq!(SyncState::from(&syncing), SyncState::Syncing { done: 2, total: 5 });
+        let json = serde_json::to_value(SyncState::from(&offline)).unwrap();
+        assert_eq!(json, serde_json::json!({ "state": "offline", "retryInMs": 2500 }));
     }
 }

@@ -93,15 +93,17 @@ impl Background {
 pub async fn resume(app: AppHandle) {
     let state = app.state::<AppState>();
     let generation = state.sync().generation.load(Ordering::SeqCst);
-    match state.with_workspace(|ws| Ok::<_, CommandError>(account::signed_in(ws))) {
-        Ok(Ok(signed)) => start(&app, signed).await,
-        Ok(Err(ClientError::SignedOut)) => {}
-        Ok(Err(error)) => {
+    // Not through `AppState::with_workspace`, whose first call is the startup figure of the
+    // first screen's data.
+    let signed = account::signed_in(&vrooli_client::sync::lock(&state.shared_workspace()));
+    match signed {
+        Ok(signed) => start(&app, signed).await,
+        Err(ClientError::SignedOut) => {}
+        Err(error) => {
             tracing::warn!(%error, "cannot resume sync");
             let status = SyncState::Error { code: error.code().to_owned(), message: error.to_string() };
             state.sync().set_status(&app, generation, status);
         }
-        Err(error) => tracing::warn!(?error, "cannot resume sync"),
     }
 }
 
