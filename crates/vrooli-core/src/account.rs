@@ -9,7 +9,7 @@
 
 use std::collections::HashSet;
 
-use rusqlite::params;
+use rusqlite::{params, OptionalExtension};
 use sha2::{Digest, Sha256};
 use vrooli_model::entities::Member as MemberRow;
 use vrooli_model::entities::{Chat, MemberInvite, Resource, Run, Team, TeamTranslation, User};
@@ -71,14 +71,54 @@ fn put_team(t: &mut Tx<'_, '_>, id: i64, name: &str, created_at: i64) -> Result<
     Ok(())
 }
 
+/// The account this device signed in to, once it has.
+const ACCOUNT_KEY: &str = "account_user_id";
+/// Users this device wrote as before its current one, comma-separated.
+const FORMER_USERS_KEY: &str = "former_user_ids";
+
+fn meta(t: &Tx<'_, '_>, key: &str) -> Result<Option<String>, CoreError> {
+    Ok(t.w
+        .transaction()
+        .prepare_cached("SELECT value FROM local_meta WHERE key = ?1")?
+        .query_row([key], |r| r.get(0))
+        .optional()?)
+}
+
+fn former_users(t: &Tx<'_, '_>) -> Result<Vec<i64>, CoreError> {
+    Ok(meta(t, FORMER_USERS_KEY)?.unwrap_or_default().split(',').filter_map(|v| v.parse().ok()).collect())
+}
+
+/// Whether this device may edit or delete what `author` wrote. Authorship
+/// is about accounts: a device nobody signed in to is one person's tool
+/// (bundles move work between that person's devices), so it may change
+/// anything it holds. A signed-in device changes what its account wrote, or
+/// what it wrote itself before signing in; a message without an author
+/// predates authors and stays editable.
+pub(crate) fn may_change(t: &Tx<'_, '_>, author: Option<i64>) -> Result<bool, CoreError> {
+    let Some(author) = author else { return Ok(true) };
+    let Some(account) = meta(t, ACCOUNT_KEY)?.and_then(|v| v.parse::<i64>().ok()) else { return Ok(true) };
+    Ok(author == account || former_users(t)?.contains(&author))
+}
+
 impl Workspace {
     /// Makes the account's user this device's user.
+    /// The device's earlier user (the local one it had before any sign-in,
+    /// or another account) is remembered, so what it wrote stays its own.
     pub fn adopt_account(&mut self, user_id: i64, email: &str) -> Result<(), CoreError> {
         self.transact(|t| {
             ensure_account_user(t, user_id, email)?;
-            t.w.transaction()
-                .prepare_cached("INSERT OR REPLACE INTO local_meta (key, value) VALUES (?1, ?2)")?
-                .execute(params![LOCAL_USER_KEY, user_id.to_string()])?;
+            let mut former = former_users(t)?;
+            if let Some(previous) = meta(t, LOCAL_USER_KEY)?.and_then(|v| v.parse::<i64>().ok()) {
+                if previous != user_id && !former.contains(&previous) {
+                    former.push(previous);
+                }
+            }
+            let former = former.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+            let mut put =
+                t.w.transaction().prepare_cached("INSERT OR REPLACE INTO local_meta (key, value) VALUES (?1, ?2)")?;
+            put.execute(params![LOCAL_USER_KEY, user_id.to_string()])?;
+            put.execute(params![ACCOUNT_KEY, user_id.to_string()])?;
+            put.execute(params![FORMER_USERS_KEY, former])?;
             Ok(())
         })
     }

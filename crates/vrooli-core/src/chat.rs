@@ -52,12 +52,15 @@ impl Workspace {
                 crate::refs::ensure_team(t, team)?;
             }
             let now = t.now();
+            // The creator decides who takes part in a user's chat (see chat_people).
+            let creator = crate::refs::local_user(t)?;
             let chat = Chat {
                 id: t.next_id(),
                 public_id: PublicId::generate(&mut rand::rng()),
                 created_at: now,
                 updated_at: now,
                 team_id: team,
+                creator_id: Some(creator),
                 ..Default::default()
             };
             let translation = ChatTranslation {
@@ -156,6 +159,7 @@ impl Workspace {
                 }
             }
             let now = t.now();
+            let author = crate::refs::local_user(t)?;
             let message = ChatMessage {
                 id: t.next_id(),
                 created_at: now,
@@ -164,6 +168,7 @@ impl Workspace {
                 text: text.into(),
                 parent_id: reply_to,
                 chat_id,
+                user_id: Some(author),
                 ..Default::default()
             };
             let row = message.clone().into_values();
@@ -189,6 +194,7 @@ impl Workspace {
                 t.w.get_row(ChatMessage::TABLE, message_id)?
                     .ok_or(CoreError::NotFound { entity: "chat_message", id: message_id.to_string() })?;
             let current = ChatMessage::from_values(current).map_err(vrooli_store::StoreError::from)?;
+            own_message(t, message_id, current.user_id, "edit")?;
             let edited = ChatMessage {
                 text: text.into(),
                 updated_at: t.now(),
@@ -218,6 +224,7 @@ impl Workspace {
                 t.w.get_row(ChatMessage::TABLE, message_id)?
                     .ok_or(CoreError::NotFound { entity: "chat_message", id: message_id.to_string() })?;
             let chat = int(ChatMessage::TABLE, &current, "chatId").unwrap_or_default();
+            own_message(t, message_id, int(ChatMessage::TABLE, &current, "userId"), "delete")?;
             let id = DocId::messages_of(chat, message_id);
             let mut doc = t.take_doc(&id, false)?.ok_or_else(|| inconsistent(&id, "missing"))?;
             t.change(&mut doc, format!("delete message {message_id}"), |tx| {
@@ -234,6 +241,15 @@ impl Workspace {
 
 /// Re-projects a whole chat header: the chat row and every keyed collection,
 /// deleting rows the document no longer has.
+/// Only a message's author edits or deletes it (see `account::may_change`).
+fn own_message(t: &mut Tx<'_, '_>, message_id: i64, author: Option<i64>, action: &str) -> Result<(), CoreError> {
+    if crate::account::may_change(t, author)? {
+        Ok(())
+    } else {
+        Err(CoreError::Forbidden(format!("only the author of message {message_id} can {action} it")))
+    }
+}
+
 pub(crate) fn project_header(t: &mut Tx<'_, '_>, id: &DocId, doc: &Automerge, chat_id: i64) -> Result<(), CoreError> {
     let obj = collection(doc, id, "chat")?;
     let row = read_row(doc, &obj, &CHAT)?;
@@ -243,6 +259,9 @@ pub(crate) fn project_header(t: &mut Tx<'_, '_>, id: &DocId, doc: &Automerge, ch
     // A team's chat names its team; the row may not have come from the server yet.
     if let Some(team) = int(Chat::TABLE, &row, "teamId") {
         crate::refs::ensure_team(t, team)?;
+    }
+    if let Some(creator) = int(Chat::TABLE, &row, "creatorId") {
+        crate::refs::ensure_user(t, creator)?;
     }
     t.w.put_row(Chat::TABLE, row)?;
     // Participants and invites name users this device may never have seen.
@@ -314,6 +333,10 @@ pub(crate) fn project_messages(
             || DocId::bucket_of(message_id) != bucket
         {
             return Err(inconsistent(id, format!("message {key} does not belong in this bucket")));
+        }
+        // The author may be someone this device has never seen.
+        if let Some(author) = int(table, &row, "userId") {
+            crate::refs::ensure_user(t, author)?;
         }
         let mut missing_parent = None;
         if let Some(parent) = row[parent_col].as_i64() {

@@ -168,3 +168,45 @@ fn a_document_not_grown_from_the_genesis_change_is_refused() {
     assert_eq!(b.ws.export_json().unwrap(), before);
     assert!(b.ws.documents().unwrap().is_empty(), "nothing stored");
 }
+
+#[test]
+fn a_message_names_its_author_and_only_the_author_edits_or_deletes_it() {
+    let (mut ann, mut bob) = (device(), unsigned_device());
+    bob.ws.adopt_account(ME + 1, "bob@example.com").unwrap();
+    let chat = ann.ws.create_chat("Plans", "en").unwrap();
+    assert_eq!(chat.creator_id, Some(ME));
+    let m = ann.ws.post_message(chat.id, "ann's words", "en", None).unwrap();
+    assert_eq!(m.user_id, Some(ME));
+    send(&ann, &mut bob);
+    let on_bob = bob.ws.store().get::<ChatMessage>(m.id).unwrap().unwrap();
+    assert_eq!(on_bob.user_id, Some(ME), "the author travels with the message");
+    assert!(bob.ws.store().get::<vrooli_model::entities::User>(ME).unwrap().is_some(), "a row for the author");
+
+    let before = bob.ws.export_json().unwrap();
+    let edit = bob.ws.edit_message(m.id, "bob's words").unwrap_err();
+    assert_eq!(edit.code(), "forbidden");
+    assert!(edit.to_string().contains("author"), "{edit}");
+    assert_eq!(bob.ws.delete_message(m.id).unwrap_err().code(), "forbidden");
+    assert_eq!(bob.ws.export_json().unwrap(), before, "refused writes change nothing");
+
+    // Bob's own reply is his to edit; another device of Ann's may edit hers.
+    let reply = bob.ws.post_message(chat.id, "bob's reply", "en", Some(m.id)).unwrap();
+    bob.ws.edit_message(reply.id, "bob's reply, edited").unwrap();
+    let mut ann_laptop = device();
+    send(&ann, &mut ann_laptop);
+    ann_laptop.ws.edit_message(m.id, "ann's words, from her laptop").unwrap();
+    sync(&mut ann, &mut ann_laptop);
+    assert_eq!(message_text(&ann, m.id).as_deref(), Some("ann's words, from her laptop"));
+}
+
+#[test]
+fn what_a_device_wrote_before_signing_in_stays_its_own() {
+    let mut d = unsigned_device();
+    let chat = d.ws.create_chat("Notes", "en").unwrap();
+    let early = d.ws.post_message(chat.id, "before the account", "en", None).unwrap();
+    d.ws.adopt_account(ME, "me@example.com").unwrap();
+    d.ws.edit_message(early.id, "still mine").unwrap();
+    assert_eq!(message_text(&d, early.id).as_deref(), Some("still mine"));
+    let later = d.ws.post_message(chat.id, "with the account", "en", None).unwrap();
+    assert_eq!(later.user_id, Some(ME));
+}

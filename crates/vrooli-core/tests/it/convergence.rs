@@ -267,7 +267,9 @@ fn replicas(n: usize, clock: &TestClock) -> Vec<Replica> {
         let dir = tempfile::tempdir_in(scratch_root()).unwrap();
         let data = DataDir::at(dir.path());
         std::fs::copy(template(), data.database_path()).unwrap();
-        let ws = Workspace::open_with_clock(&data, Box::new(clock.clone())).unwrap();
+        let mut ws = Workspace::open_with_clock(&data, Box::new(clock.clone())).unwrap();
+        // Devices of one user: each may edit and delete the others' messages.
+        ws.adopt_account(crate::support::ME, "me@example.com").unwrap();
         let d = Replica { ws, _dir: dir };
         let node = ids(&d, "SELECT CAST(value AS INTEGER) FROM local_meta WHERE key = 'id_node'");
         if !nodes.contains(&node) {

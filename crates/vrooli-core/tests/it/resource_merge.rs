@@ -264,7 +264,9 @@ fn completion_is_when_the_first_complete_version_was_completed() {
 
 #[test]
 fn the_owner_is_this_devices_user_and_a_placeholder_elsewhere() {
-    let (mut a, mut b, r, _) = shared_resource();
+    let (mut a, mut b) = (unsigned_device(), unsigned_device());
+    let (r, _) = a.ws.create_resource("Routine", "Plans", "en").unwrap();
+    send(&a, &mut b);
     let owner = r.owned_by_user_id.expect("owned by a user");
     assert_eq!(r.created_by_id, Some(owner));
     let me = a.ws.store().get::<User>(owner).unwrap().unwrap();

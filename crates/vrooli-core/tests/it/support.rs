@@ -8,9 +8,21 @@ pub struct Device {
     _dir: tempfile::TempDir,
 }
 
-pub fn device() -> Device {
+/// The user the test devices belong to, unless a test signs one in as someone else.
+pub const ME: i64 = 7_000_000;
+
+/// A device nobody signed in to: its first write creates its own local user.
+pub fn unsigned_device() -> Device {
     let dir = tempfile::tempdir().unwrap();
     let ws = Workspace::open(&DataDir::at(dir.path())).unwrap();
+    Device { ws, _dir: dir }
+}
+
+/// A device of [`ME`]: devices of one user may edit each other's messages.
+pub fn device() -> Device {
+    let dir = tempfile::tempdir().unwrap();
+    let mut ws = Workspace::open(&DataDir::at(dir.path())).unwrap();
+    ws.adopt_account(ME, "me@example.com").unwrap();
     Device { ws, _dir: dir }
 }
 
@@ -58,6 +70,7 @@ impl vrooli_model::Clock for TestClock {
 /// A device whose time the test sets.
 pub fn device_at(clock: &TestClock) -> Device {
     let dir = tempfile::tempdir().unwrap();
-    let ws = Workspace::open_with_clock(&DataDir::at(dir.path()), Box::new(clock.clone())).unwrap();
+    let mut ws = Workspace::open_with_clock(&DataDir::at(dir.path()), Box::new(clock.clone())).unwrap();
+    ws.adopt_account(ME, "me@example.com").unwrap();
     Device { ws, _dir: dir }
 }
