@@ -10,6 +10,8 @@
 //! - deleting a message removes it from its bucket: a concurrent edit of the
 //!   deleted message is lost (delete wins), and its replies stay, with
 //!   `parentId` NULL in the projection;
+//! - reactions are keys of their message's map, one per user and emoji
+//!   (see `chat_reactions`);
 //! - a reply whose parent has not arrived yet is shown without its parent
 //!   and gets it back when the parent arrives (`reply_parent`).
 
@@ -347,6 +349,7 @@ pub(crate) fn project_messages(
         }
         let is_new = t.w.get_row(table, message_id)?.is_none();
         t.w.put_row(table, row)?;
+        crate::chat_reactions::project_reactions(t, doc, &obj, message_id)?;
         if let Some(parent) = missing_parent {
             t.w.transaction()
                 .prepare_cached("INSERT OR REPLACE INTO reply_parent (messageId, parentId) VALUES (?1, ?2)")?

@@ -18,6 +18,8 @@ pub const AGGREGATE_TABLES: &[&str] = &[
     "chat_participants",
     "chat_invite",
     "chat_message",
+    "reaction",
+    "reaction_summary",
     "resource",
     "resource_version",
     "resource_translation",

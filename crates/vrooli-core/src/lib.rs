@@ -23,6 +23,7 @@ mod account;
 pub mod bundle;
 mod chat;
 mod chat_people;
+mod chat_reactions;
 pub mod doc_id;
 mod doc_store;
 mod doctor;

@@ -210,3 +210,91 @@ fn what_a_device_wrote_before_signing_in_stays_its_own() {
     let later = d.ws.post_message(chat.id, "with the account", "en", None).unwrap();
     assert_eq!(later.user_id, Some(ME));
 }
+
+fn reactions(d: &Device, message: i64) -> Vec<vrooli_model::entities::Reaction> {
+    d.ws.store()
+        .list::<vrooli_model::entities::Reaction>(
+            &ListQuery::default().filter("chatMessageId", vrooli_model::Value::Integer(message)),
+        )
+        .unwrap()
+        .items
+}
+
+fn summary(d: &Device, message: i64) -> Vec<(String, i32)> {
+    let mut rows: Vec<(String, i32)> =
+        d.ws.store()
+            .list::<vrooli_model::entities::ReactionSummary>(
+                &ListQuery::default().filter("chatMessageId", vrooli_model::Value::Integer(message)),
+            )
+            .unwrap()
+            .items
+            .into_iter()
+            .map(|s| (s.emoji, s.count))
+            .collect();
+    rows.sort();
+    rows
+}
+
+#[test]
+fn the_same_reaction_added_on_two_devices_of_one_user_makes_one_row() {
+    let (mut a, mut b, chat) = shared_chat();
+    let m = a.ws.post_message(chat, "ship it?", "en", None).unwrap();
+    sync(&mut a, &mut b);
+    a.ws.react(m.id, "👍").unwrap();
+    b.ws.react(m.id, "👍").unwrap();
+    b.ws.react(m.id, "🎉").unwrap();
+    sync(&mut a, &mut b);
+    for d in [&a, &b] {
+        assert_eq!(reactions(d, m.id).len(), 2, "one 👍 and one 🎉");
+        assert_eq!(summary(d, m.id), vec![("🎉".to_string(), 1), ("👍".to_string(), 1)]);
+    }
+    assert_converged(&a, &b);
+}
+
+#[test]
+fn reactions_of_different_users_count_up_and_taking_one_back_counts_down() {
+    let (mut ann, mut bob) = (device(), unsigned_device());
+    bob.ws.adopt_account(ME + 1, "bob@example.com").unwrap();
+    let chat = ann.ws.create_chat("Plans", "en").unwrap().id;
+    let m = ann.ws.post_message(chat, "lunch?", "en", None).unwrap();
+    send(&ann, &mut bob);
+    ann.ws.react(m.id, "👍").unwrap();
+    bob.ws.react(m.id, "👍").unwrap();
+    sync(&mut ann, &mut bob);
+    assert_eq!(summary(&ann, m.id), vec![("👍".to_string(), 2)]);
+    bob.ws.unreact(m.id, "👍").unwrap();
+    sync(&mut ann, &mut bob);
+    for d in [&ann, &bob] {
+        assert_eq!(summary(d, m.id), vec![("👍".to_string(), 1)]);
+        assert_eq!(reactions(d, m.id)[0].by_id, ME);
+    }
+    assert_converged(&ann, &bob);
+    assert!(ann.ws.doctor().unwrap().differences.is_empty());
+}
+
+#[test]
+fn a_reaction_to_a_message_deleted_meanwhile_goes_with_it() {
+    let (mut a, mut b, chat) = shared_chat();
+    let m = a.ws.post_message(chat, "oops", "en", None).unwrap();
+    sync(&mut a, &mut b);
+    a.ws.delete_message(m.id).unwrap();
+    b.ws.react(m.id, "😮").unwrap();
+    sync(&mut a, &mut b);
+    for d in [&a, &b] {
+        assert!(reactions(d, m.id).is_empty());
+        assert!(summary(d, m.id).is_empty());
+    }
+    assert_converged(&a, &b);
+}
+
+#[test]
+fn a_bad_emoji_is_refused_and_changes_nothing() {
+    let (mut a, _, chat) = shared_chat();
+    let m = a.ws.post_message(chat, "hi", "en", None).unwrap();
+    let before = a.ws.export_json().unwrap();
+    let error = a.ws.react(m.id, &"x".repeat(33)).unwrap_err();
+    assert!(error.to_string().contains("emoji"), "{error}");
+    assert_eq!(a.ws.react(m.id, " ").unwrap_err().code(), "invalid");
+    assert_eq!(a.ws.react(m.id + 1, "👍").unwrap_err().code(), "not_found");
+    assert_eq!(a.ws.export_json().unwrap(), before);
+}

@@ -38,6 +38,7 @@ use crate::support::{assert_converged, device, message_text, send, sync, Device,
 const DEFAULT_CASES: u32 = 1_000;
 const MAX_DEVICES: usize = 5;
 const LANGUAGES: [&str; 3] = ["en", "de", "fr"];
+const EMOJIS: &[&str] = &["👍", "🎉", "❤️"];
 const RESOURCE_TYPES: [&str; 3] = ["Routine", "Note", "Project"];
 /// Labels that collide often: the same label offline on two devices, and
 /// labels whose order differs from their creation order.
@@ -65,6 +66,7 @@ enum Op {
     Post { at: usize, chat: Index, text: String, reply_to: Option<Index> },
     EditMessage { at: Vec<usize>, message: Index, edits: Vec<TextEdit> },
     DeleteMessage { at: usize, message: Index },
+    React { at: Vec<usize>, message: Index, emoji: usize, take_back: bool },
     CreateResource { at: usize, kind: usize, name: String, language: usize },
     AddVersion { at: Vec<usize>, resource: Index, labels: Vec<usize>, complete: bool, private: bool },
     NameVersion { at: Vec<usize>, version: Index, language: usize, edits: Vec<TextEdit>, description: Option<String> },
@@ -154,6 +156,8 @@ fn chat_ops() -> impl Strategy<Value = Op> {
         3 => (devices_no(), any::<Index>(), text_edits())
             .prop_map(|(at, message, edits)| Op::EditMessage { at, message, edits }),
         1 => (device_no(), any::<Index>()).prop_map(|(at, message)| Op::DeleteMessage { at, message }),
+        2 => (devices_no(), any::<Index>(), 0..EMOJIS.len(), proptest::bool::weighted(0.3))
+            .prop_map(|(at, message, emoji, take_back)| Op::React { at, message, emoji, take_back }),
     ]
 }
 
@@ -374,6 +378,19 @@ fn act(devices: &mut [Replica], op: &Op) -> Vec<CoreError> {
                 let d = &mut devices[i];
                 let current = d.ws.store().get::<ChatMessage>(message).unwrap().unwrap().text;
                 keep(d.ws.edit_message(message, &edits[k].apply(&current)).map(drop));
+            }
+        }
+        Op::React { at, message, emoji, take_back } => {
+            let Some(message) = pick(&rows_of(&devices[at[0] % n], "chat_message", ""), message) else {
+                return refused;
+            };
+            for (_, i) in holders(devices, at, "chat_message", message) {
+                let d = &mut devices[i];
+                if *take_back {
+                    keep(d.ws.unreact(message, EMOJIS[*emoji]));
+                } else {
+                    keep(d.ws.react(message, EMOJIS[*emoji]).map(drop));
+                }
             }
         }
         Op::DeleteMessage { at, message } => {
