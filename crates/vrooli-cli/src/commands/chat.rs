@@ -4,12 +4,13 @@
 //! through the store).
 
 use clap::Subcommand;
-use vrooli_model::entities::{Chat, ChatMessage, ChatTranslation};
+use vrooli_model::entities::{Chat, ChatMessage, ChatTranslation, ReactionSummary};
 use vrooli_store::{Order, Value};
 
 use super::{all, found, newest, Context};
 use crate::output::chat::{
     ChatCreated, ChatList, ChatSummary, ChatView, Invite, Message, MessageDeleted, Participant, ParticipantRemoved,
+    Reacted,
 };
 use crate::output::{self, CliError};
 
@@ -49,6 +50,18 @@ pub enum ChatCommand {
     DeleteMessage {
         /// The message (from `chat show`).
         message_id: i64,
+    },
+    /// React to a message with an emoji (once per emoji; again changes nothing).
+    React {
+        message_id: i64,
+        #[arg(long)]
+        emoji: String,
+    },
+    /// Take back your reaction.
+    Unreact {
+        message_id: i64,
+        #[arg(long)]
+        emoji: String,
     },
     /// A chat: its names, document ids and messages as a thread.
     Show {
@@ -102,6 +115,20 @@ pub fn run(ctx: &Context, command: &ChatCommand) -> Result<(), CliError> {
             ctx.workspace()?.delete_message(*message_id)?;
             output::print(ctx.json, &MessageDeleted { id: message_id.to_string(), deleted: true })
         }
+        ChatCommand::React { message_id, emoji } => {
+            ctx.workspace()?.react(*message_id, emoji)?;
+            output::print(
+                ctx.json,
+                &Reacted { message_id: message_id.to_string(), emoji: emoji.clone(), reacted: true },
+            )
+        }
+        ChatCommand::Unreact { message_id, emoji } => {
+            ctx.workspace()?.unreact(*message_id, emoji)?;
+            output::print(
+                ctx.json,
+                &Reacted { message_id: message_id.to_string(), emoji: emoji.clone(), reacted: false },
+            )
+        }
         ChatCommand::Show { chat_id } => show(ctx, *chat_id),
         ChatCommand::List => list(ctx),
         ChatCommand::AddParticipant { chat_id, user } => {
@@ -134,7 +161,15 @@ fn show(ctx: &Context, chat_id: i64) -> Result<(), CliError> {
     let by_chat = [("chatId", Value::Integer(chat_id))];
     let names = all::<ChatTranslation>(&store, &by_chat, Order::OldestFirst)?;
     let messages = all::<ChatMessage>(&store, &by_chat, Order::OldestFirst)?;
-    output::print(ctx.json, &ChatView::new(chat, names, messages))
+    let mut reactions = Vec::new();
+    for m in &messages {
+        reactions.extend(all::<ReactionSummary>(
+            &store,
+            &[("chatMessageId", Value::Integer(m.id))],
+            Order::OldestFirst,
+        )?);
+    }
+    output::print(ctx.json, &ChatView::new(chat, names, messages, reactions))
 }
 
 fn list(ctx: &Context) -> Result<(), CliError> {

@@ -2,12 +2,12 @@
 //! each reply right under its parent (one level deeper), siblings oldest
 //! first. The document ids are printed too, for `vrooli history` and `show`.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::{self, Display};
 
 use serde::Serialize;
 use vrooli_core::DocId;
-use vrooli_model::entities::{Chat, ChatInvite, ChatMessage, ChatParticipants, ChatTranslation};
+use vrooli_model::entities::{Chat, ChatInvite, ChatMessage, ChatParticipants, ChatTranslation, ReactionSummary};
 use vrooli_model::Timestamp;
 
 use super::one_line;
@@ -74,6 +74,10 @@ pub struct Message {
     pub language: String,
     pub text: String,
     pub version_index: i32,
+    /// The author's user id, when the message names one.
+    pub user_id: Option<String>,
+    /// Reactions by emoji: how many people chose each.
+    pub reactions: BTreeMap<String, i32>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
@@ -89,15 +93,18 @@ impl Message {
             language: m.language,
             text: m.text,
             version_index: m.version_index,
+            user_id: m.user_id.map(|u| u.to_string()),
+            reactions: BTreeMap::new(),
             created_at: m.created_at,
             updated_at: m.updated_at,
         }
     }
 
     fn line(&self, f: &mut fmt::Formatter<'_>, indent: usize) -> fmt::Result {
+        let reactions: String = self.reactions.iter().map(|(emoji, n)| format!(" {emoji}{n}")).collect();
         writeln!(
             f,
-            "{:indent$}- {} [{}] v{} {}: {}",
+            "{:indent$}- {} [{}] v{} {}: {}{reactions}",
             "",
             self.id,
             self.created_at,
@@ -114,6 +121,22 @@ impl Display for Message {
         let reply = self.parent_id.as_deref().map(|p| format!(" in reply to {p}")).unwrap_or_default();
         writeln!(f, "message {} in chat {}{reply} (document {})", self.id, self.chat_id, self.doc_id)?;
         self.line(f, 0)
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Reacted {
+    pub message_id: String,
+    pub emoji: String,
+    /// False once taken back.
+    pub reacted: bool,
+}
+
+impl Display for Reacted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let verb = if self.reacted { "reacted" } else { "took back" };
+        writeln!(f, "{verb} {} on message {}", self.emoji, self.message_id)
     }
 }
 
@@ -222,7 +245,12 @@ pub struct ChatView {
 }
 
 impl ChatView {
-    pub fn new(chat: Chat, names: Vec<ChatTranslation>, messages: Vec<ChatMessage>) -> Self {
+    pub fn new(
+        chat: Chat,
+        names: Vec<ChatTranslation>,
+        messages: Vec<ChatMessage>,
+        reactions: Vec<ReactionSummary>,
+    ) -> Self {
         let mut doc_ids = vec![DocId::Chat(chat.id)];
         let mut buckets: Vec<DocId> = messages.iter().map(|m| DocId::messages_of(m.chat_id, m.id)).collect();
         buckets.sort();
@@ -235,7 +263,17 @@ impl ChatView {
             updated_at: chat.updated_at,
             names: names.into_iter().map(Name::from).collect(),
             doc_ids: doc_ids.iter().map(ToString::to_string).collect(),
-            messages: thread(messages),
+            messages: thread(messages)
+                .into_iter()
+                .map(|mut m| {
+                    for r in
+                        reactions.iter().filter(|r| r.chat_message_id.map(|id| id.to_string()) == Some(m.id.clone()))
+                    {
+                        m.reactions.insert(r.emoji.clone(), r.count);
+                    }
+                    m
+                })
+                .collect(),
         }
     }
 }

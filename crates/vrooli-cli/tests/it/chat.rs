@@ -93,3 +93,28 @@ fn human_output_names_what_was_done() {
     assert!(list.contains(&chat) && list.contains("\"Team\" (en)"), "{list}");
     assert_eq!(stdout(&Device::new().raw(&["chat", "list"])).trim(), "no chats");
 }
+
+#[test]
+fn reactions_count_per_emoji_and_can_be_taken_back() {
+    let d = Device::new();
+    let chat = d.id(&["chat", "create", "--name", "Plans"]);
+    let message = d.id(&["chat", "post", &chat, "--text", "Ship it?"]);
+    d.run(&["chat", "react", &message, "--emoji", "👍"]);
+    d.run(&["chat", "react", &message, "--emoji", "👍"]);
+    d.run(&["chat", "react", &message, "--emoji", "🎉"]);
+    let show = d.run(&["chat", "show", &chat]);
+    assert_eq!(show["messages"][0]["reactions"], serde_json::json!({"👍": 1, "🎉": 1}), "once per emoji");
+    assert!(show["messages"][0]["userId"].is_string(), "the author is named");
+
+    let taken = d.run(&["chat", "unreact", &message, "--emoji", "👍"]);
+    assert_eq!(taken["reacted"], false);
+    let show = d.run(&["chat", "show", &chat]);
+    assert_eq!(show["messages"][0]["reactions"], serde_json::json!({"🎉": 1}));
+
+    let before = d.export();
+    let refused = d.raw(&["chat", "react", &message, "--emoji", &"x".repeat(33)]);
+    let line = crate::support::error_line(&refused, 1);
+    assert!(line.contains("emoji"), "{line}");
+    assert_eq!(d.export(), before, "a refused reaction changes nothing");
+    d.assert_healthy();
+}
