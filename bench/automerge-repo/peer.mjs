@@ -5,7 +5,8 @@
 //
 //   node peer.mjs seed DOCS_DIR STORAGE_DIR IDS_FILE   import every DOCS_DIR/*.automerge into a repo
 //                                                      on STORAGE_DIR, flush, write their ids (untimed)
-//   node peer.mjs server STORAGE_DIR                    serve STORAGE_DIR on ws://127.0.0.1:0; prints
+//   node peer.mjs server STORAGE_DIR IDS_FILE           load every document from STORAGE_DIR, then
+//                                                      serve them on ws://127.0.0.1:0; prints
 //                                                      "listening on ws://127.0.0.1:PORT"
 //   node peer.mjs client URL IDS_FILE STORAGE_DIR       a fresh repo finds every id, flushes to disk;
 //                                                      prints progress, then one JSON line of results
@@ -38,7 +39,7 @@ async function seed(docsDir, storageDir, idsFile) {
   console.log(`seeded ${ids.length} documents`);
 }
 
-async function server(storageDir) {
+async function server(storageDir, idsFile) {
   const wss = new WebSocketServer({ host: "127.0.0.1", port: 0 });
   await new Promise((resolve) => wss.on("listening", resolve));
   // As automerge-repo's sync server: it shares a document only with a peer that asks for it.
@@ -48,6 +49,14 @@ async function server(storageDir) {
     peerId: `server-${process.pid}`,
     sharePolicy: async () => false,
   });
+  // Every document is loaded before the first client comes (untimed). Loaded on demand, one of
+  // 1,000 documents requested at once came back "unavailable" after 35 s (the server answered that
+  // it did not have it; cause not pinned down). A server with its documents already in memory is
+  // also the faster one to compare with.
+  const ids = JSON.parse(await readFile(idsFile, "utf8"));
+  for (const id of ids) {
+    await repo.find(id);
+  }
   const stop = async () => {
     await repo.shutdown();
     wss.close();
@@ -105,7 +114,7 @@ async function client(url, idsFile, storageDir) {
 
 const commands = { seed, server, client };
 if (!commands[command]) {
-  console.error("usage: node peer.mjs seed DOCS_DIR STORAGE_DIR IDS_FILE | server STORAGE_DIR | client URL IDS_FILE STORAGE_DIR");
+  console.error("usage: node peer.mjs seed DOCS_DIR STORAGE_DIR IDS_FILE | server STORAGE_DIR IDS_FILE | client URL IDS_FILE STORAGE_DIR");
   process.exit(2);
 }
 await commands[command](...args);

@@ -11,9 +11,10 @@
 //!   database (`SELECT data FROM document`), and one plain HTTP GET of those
 //!   bytes over loopback (axum, a fresh connection).
 //! - **automerge-repo**: the same documents (the server's saved bytes) served
-//!   by an automerge-repo sync server (WebSocket + NodeFS storage, Node) and
-//!   pulled by a fresh automerge-repo client with NodeFS storage
-//!   (`bench/automerge-repo/peer.mjs`); ours / theirs is the ratio.
+//!   by an automerge-repo sync server (WebSocket + NodeFS storage, Node; all
+//!   documents loaded before it listens) and pulled by a fresh automerge-repo
+//!   client with NodeFS storage (`bench/automerge-repo/peer.mjs`); ours /
+//!   theirs is the ratio.
 //! - **live**: devices A and B of one account both run the background sync
 //!   task (`spawn_sync`, events socket open). A posts a message and asks its
 //!   task to sync now, as a "send" does; the time runs from the post until
@@ -578,7 +579,7 @@ fn automerge_repo(root: &Path, docs: &[(String, Vec<u8>)]) -> BenchResult<(PeerR
             .current_dir(&dir)
             .arg("peer.mjs")
             .arg("server")
-            .arg(&server_store)
+            .args([&server_store, &ids])
             .stdout(Stdio::piped())
             .stdin(Stdio::null())
             .spawn()?,
