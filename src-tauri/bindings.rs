@@ -21,6 +21,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             chat::post_message,
             chat::edit_message,
             chat::delete_message,
+            chat::react,
             chat::mark_chat_read,
             resource::list_resources,
             resource::get_resource,

@@ -15,6 +15,7 @@ const APP_COMMANDS: &[&str] = &[
     "post_message",
     "edit_message",
     "delete_message",
+    "react",
     "mark_chat_read",
     "list_resources",
     "get_resource",

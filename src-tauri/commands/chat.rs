@@ -1,6 +1,7 @@
 //! Chats: list, thread, create, post, edit, delete, and marking a chat read on this device.
 
 use tauri::{AppHandle, State};
+use vrooli_core::Authorship;
 use vrooli_model::entities::ChatMessage;
 
 use crate::error::{parse_id, CommandError};
@@ -22,7 +23,10 @@ pub async fn list_chats(state: State<'_, AppState>) -> Result<Vec<ChatSummary>, 
 #[tracing::instrument(skip_all, err(Debug))]
 pub async fn get_chat(state: State<'_, AppState>, chat_id: String) -> Result<ChatThread, CommandError> {
     let chat_id = parse_id("chatId", &chat_id)?;
-    state.read(|store| chat::thread_of(store, chat_id))
+    state.read(|store| -> Result<ChatThread, CommandError> {
+        let authorship = Authorship::of(store)?;
+        Ok(chat::thread_of(store, chat_id, &authorship)?)
+    })
 }
 
 /// Creates a chat named `name` in `language`; returns its id.
@@ -56,7 +60,7 @@ pub async fn post_message(
     let reply_to = reply_to.map(|id| parse_id("replyTo", &id)).transpose()?;
     let message = state.with_workspace(|ws| ws.post_message(chat_id, &text, &language, reply_to))?;
     changed(&app, [(Area::Chat, chat_id)]);
-    Ok(MessageView::new(message, 0))
+    Ok(MessageView::new(message, 0, &Authorship::default()))
 }
 
 /// Replaces a message's text.
@@ -72,7 +76,7 @@ pub async fn edit_message(
     let message_id = parse_id("messageId", &message_id)?;
     let message = state.with_workspace(|ws| ws.edit_message(message_id, &text))?;
     changed(&app, [(Area::Chat, message.chat_id)]);
-    Ok(MessageView::new(message, 0))
+    Ok(MessageView::new(message, 0, &Authorship::default()))
 }
 
 /// Deletes a message; its replies stay.
@@ -88,6 +92,26 @@ pub async fn delete_message(
     let chat_id = state.with_workspace(|ws| {
         let chat_id = ws.store().get::<ChatMessage>(message_id)?.map(|m| m.chat_id);
         ws.delete_message(message_id).map(|()| chat_id)
+    })?;
+    changed(&app, chat_id.map(|id| (Area::Chat, id)));
+    Ok(())
+}
+
+/// Adds (or with `on` false, takes back) this device's user's `emoji` reaction to a message.
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip_all, err(Debug))]
+pub async fn react(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    message_id: String,
+    emoji: String,
+    on: bool,
+) -> Result<(), CommandError> {
+    let message_id = parse_id("messageId", &message_id)?;
+    let chat_id = state.with_workspace(|ws| {
+        let chat_id = ws.store().get::<ChatMessage>(message_id)?.map(|m| m.chat_id);
+        if on { ws.react(message_id, &emoji).map(drop) } else { ws.unreact(message_id, &emoji) }.map(|()| chat_id)
     })?;
     changed(&app, chat_id.map(|id| (Area::Chat, id)));
     Ok(())

@@ -4,6 +4,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 use specta::Type;
+use vrooli_core::Authorship;
 use vrooli_model::entities::{Chat, ChatInvite, ChatMessage, ChatParticipants, ChatTranslation, User};
 use vrooli_model::{Timestamp, Value};
 use vrooli_store::{Order, Store, StoreError};
@@ -53,10 +54,25 @@ pub struct MessageView {
     pub version_index: i32,
     pub created_at: String,
     pub updated_at: String,
+    /// The author's user id, when the message names one.
+    pub author_id: Option<String>,
+    /// Whether this device may edit and delete it (its author's account).
+    pub editable: bool,
+    /// Reactions by emoji, in the order first chosen.
+    pub reactions: Vec<ReactionView>,
+}
+
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ReactionView {
+    pub emoji: String,
+    pub count: i32,
+    /// Whether this device's user is among them.
+    pub mine: bool,
 }
 
 impl MessageView {
-    pub fn new(m: ChatMessage, depth: u32) -> Self {
+    pub fn new(m: ChatMessage, depth: u32, authorship: &Authorship) -> Self {
         MessageView {
             id: id(m.id),
             parent_id: m.parent_id.map(id),
@@ -66,8 +82,30 @@ impl MessageView {
             version_index: m.version_index,
             created_at: time(m.created_at),
             updated_at: time(m.updated_at),
+            author_id: m.user_id.map(id),
+            editable: authorship.may_change(m.user_id),
+            reactions: Vec::new(),
         }
     }
+}
+
+/// A chat's reactions by message, one query for the whole chat (a
+/// per-message query would cost more than the thread itself on a big chat).
+fn reactions_of(store: &Store, chat_id: i64, me: Option<i64>) -> Result<HashMap<i64, Vec<ReactionView>>, StoreError> {
+    let mut stmt = store.connection().prepare_cached(
+        "SELECT s.chatMessageId, s.emoji, s.count, EXISTS (SELECT 1 FROM reaction r WHERE r.chatMessageId = s.chatMessageId AND r.emoji = s.emoji AND r.byId = ?2)
+         FROM reaction_summary s JOIN chat_message m ON m.id = s.chatMessageId
+         WHERE m.chatId = ?1 AND s.count > 0 ORDER BY s.createdAt, s.id",
+    )?;
+    let rows = stmt.query_map([chat_id, me.unwrap_or(-1)], |r| {
+        Ok((r.get::<_, i64>(0)?, ReactionView { emoji: r.get(1)?, count: r.get(2)?, mine: r.get(3)? }))
+    })?;
+    let mut by_message: HashMap<i64, Vec<ReactionView>> = HashMap::new();
+    for row in rows {
+        let (message, reaction) = row?;
+        by_message.entry(message).or_default().push(reaction);
+    }
+    Ok(by_message)
 }
 
 #[derive(Debug, Serialize, Type)]
@@ -119,7 +157,7 @@ pub fn list(store: &Store, opened: impl Fn(i64) -> Option<Timestamp>) -> Result<
 }
 
 /// One chat with its names, members and messages as a thread.
-pub fn thread_of(store: &Store, chat_id: i64) -> Result<ChatThread, StoreError> {
+pub fn thread_of(store: &Store, chat_id: i64, authorship: &Authorship) -> Result<ChatThread, StoreError> {
     let chat = found(store.get::<Chat>(chat_id)?, "chat", chat_id)?;
     let names = all::<ChatTranslation>(store, &by_chat(chat_id), Order::OldestFirst)?;
     let participants = all::<ChatParticipants>(store, &by_chat(chat_id), Order::OldestFirst)?
@@ -131,13 +169,20 @@ pub fn thread_of(store: &Store, chat_id: i64) -> Result<ChatThread, StoreError> 
         .map(|i| member(store, i.user_id, Some(i.status.as_str().to_owned())))
         .collect::<Result<_, _>>()?;
     let messages = all::<ChatMessage>(store, &by_chat(chat_id), Order::OldestFirst)?;
+    let mut reactions = reactions_of(store, chat_id, authorship.user)?;
+    let mut messages = thread(messages, authorship);
+    for m in &mut messages {
+        if let Some(r) = m.id.parse().ok().and_then(|id: i64| reactions.remove(&id)) {
+            m.reactions = r;
+        }
+    }
     Ok(ChatThread {
         id: id(chat.id),
         names: names.into_iter().map(ChatName::from).collect(),
         created_at: time(chat.created_at),
         participants,
         invites,
-        messages: thread(messages),
+        messages,
     })
 }
 
@@ -150,7 +195,7 @@ fn member(store: &Store, user_id: i64, status: Option<String>) -> Result<Member,
 /// siblings (and top-level messages) by creation time, then id. A message whose parent is not
 /// among them (deleted, or not arrived) starts its own thread. Iterative, so no reply chain is
 /// too deep. (The same order as the CLI's `chat show`.)
-pub fn thread(mut messages: Vec<ChatMessage>) -> Vec<MessageView> {
+pub fn thread(mut messages: Vec<ChatMessage>, authorship: &Authorship) -> Vec<MessageView> {
     messages.sort_by_key(|m| (m.created_at, m.id));
     let present: HashSet<i64> = messages.iter().map(|m| m.id).collect();
     let mut children: HashMap<i64, Vec<usize>> = HashMap::new();
@@ -171,7 +216,7 @@ pub fn thread(mut messages: Vec<ChatMessage>) -> Vec<MessageView> {
             if let Some(kids) = children.get(&message.id) {
                 stack.extend(kids.iter().rev().map(|&k| (k, depth + 1)));
             }
-            out.push(MessageView::new(message, depth));
+            out.push(MessageView::new(message, depth, authorship));
         }
         // Only a parent cycle (which no device writes) leaves messages unreached.
         while unvisited < slots.len() && slots[unvisited].is_none() {
@@ -194,14 +239,17 @@ mod tests {
 
     #[test]
     fn replies_sit_under_their_parent_oldest_first() {
-        let shown = thread(vec![
-            message(5, 50, Some(1)),
-            message(1, 10, None),
-            message(3, 30, Some(1)),
-            message(2, 20, None),
-            message(4, 40, Some(3)),
-            message(6, 60, Some(99)),
-        ]);
+        let shown = thread(
+            vec![
+                message(5, 50, Some(1)),
+                message(1, 10, None),
+                message(3, 30, Some(1)),
+                message(2, 20, None),
+                message(4, 40, Some(3)),
+                message(6, 60, Some(99)),
+            ],
+            &Authorship::default(),
+        );
         let order: Vec<(&str, u32)> = shown.iter().map(|m| (m.id.as_str(), m.depth)).collect();
         assert_eq!(order, [("1", 0), ("3", 1), ("4", 2), ("5", 1), ("2", 0), ("6", 0)]);
     }

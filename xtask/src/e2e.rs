@@ -392,6 +392,19 @@ fn chat(ctx: &Ctx<'_>, _: &mut Figures) -> Result<()> {
     ensure!(marked, "the edit is not marked");
     let edited_id = edited_id.context("a message without its id")?;
 
+    // React, and see the reaction counted and pressed as mine.
+    message_button(s, "Hello, edited by the e2e test", "add-reaction")?;
+    s.wait_until("the reaction counted as mine", WAIT, || {
+        fresh(|| {
+            let row = wait_message(s, "Hello, edited by the e2e test")?;
+            let pressed = s.find_within(&row, "[data-testid=reaction][aria-pressed=true]")?;
+            Ok(match pressed.first() {
+                Some(button) => s.text(button)?.trim().ends_with('1'),
+                None => false,
+            })
+        })
+    })?;
+
     // Find it with search (Ctrl+K), highlighted, and open it with Enter.
     click(s, "[data-testid=nav-resources]")?;
     s.wait_one("[data-testid=new-resource]", WAIT)?;

@@ -84,20 +84,56 @@ fn meta(t: &Tx<'_, '_>, key: &str) -> Result<Option<String>, CoreError> {
         .optional()?)
 }
 
-fn former_users(t: &Tx<'_, '_>) -> Result<Vec<i64>, CoreError> {
-    Ok(meta(t, FORMER_USERS_KEY)?.unwrap_or_default().split(',').filter_map(|v| v.parse().ok()).collect())
+fn parse_ids(value: Option<String>) -> Vec<i64> {
+    value.unwrap_or_default().split(',').filter_map(|v| v.parse().ok()).collect()
 }
 
-/// Whether this device may edit or delete what `author` wrote. Authorship
-/// is about accounts: a device nobody signed in to is one person's tool
-/// (bundles move work between that person's devices), so it may change
-/// anything it holds. A signed-in device changes what its account wrote, or
-/// what it wrote itself before signing in; a message without an author
-/// predates authors and stays editable.
+fn former_users(t: &Tx<'_, '_>) -> Result<Vec<i64>, CoreError> {
+    Ok(parse_ids(meta(t, FORMER_USERS_KEY)?))
+}
+
+/// Whose writing this device may edit or delete. Authorship is about
+/// accounts: a device nobody signed in to is one person's tool (bundles
+/// move work between that person's devices), so it may change anything it
+/// holds. A signed-in device changes what its account wrote, or what it
+/// wrote itself before signing in; a message without an author predates
+/// authors and stays editable.
+#[derive(Debug, Clone, Default)]
+pub struct Authorship {
+    /// This device's user: the account's, or its local one before any sign-in.
+    pub user: Option<i64>,
+    account: Option<i64>,
+    former: Vec<i64>,
+}
+
+impl Authorship {
+    /// Read from the device's local state.
+    pub fn of(store: &vrooli_store::Store) -> Result<Authorship, CoreError> {
+        Ok(Authorship {
+            user: store.local(LOCAL_USER_KEY)?.and_then(|v| v.parse().ok()),
+            account: store.local(ACCOUNT_KEY)?.and_then(|v| v.parse().ok()),
+            former: parse_ids(store.local(FORMER_USERS_KEY)?),
+        })
+    }
+
+    fn in_tx(t: &Tx<'_, '_>) -> Result<Authorship, CoreError> {
+        Ok(Authorship {
+            user: meta(t, LOCAL_USER_KEY)?.and_then(|v| v.parse().ok()),
+            account: meta(t, ACCOUNT_KEY)?.and_then(|v| v.parse().ok()),
+            former: former_users(t)?,
+        })
+    }
+
+    pub fn may_change(&self, author: Option<i64>) -> bool {
+        match (author, self.account) {
+            (Some(author), Some(account)) => author == account || self.former.contains(&author),
+            _ => true,
+        }
+    }
+}
+
 pub(crate) fn may_change(t: &Tx<'_, '_>, author: Option<i64>) -> Result<bool, CoreError> {
-    let Some(author) = author else { return Ok(true) };
-    let Some(account) = meta(t, ACCOUNT_KEY)?.and_then(|v| v.parse::<i64>().ok()) else { return Ok(true) };
-    Ok(author == account || former_users(t)?.contains(&author))
+    Ok(Authorship::in_tx(t)?.may_change(author))
 }
 
 impl Workspace {

@@ -40,6 +40,7 @@ mod sync;
 mod sync_state;
 mod workspace;
 
+pub use account::Authorship;
 pub use doc_id::DocId;
 pub use doctor::DoctorReport;
 pub use error::CoreError;

@@ -19,6 +19,8 @@ export const commands = {
 	editMessage: (messageId: string, text: string) => typedError<MessageView, CommandError>(__TAURI_INVOKE("edit_message", { messageId, text })),
 	/**  Deletes a message; its replies stay. */
 	deleteMessage: (messageId: string) => typedError<null, CommandError>(__TAURI_INVOKE("delete_message", { messageId })),
+	/**  Adds (or with `on` false, takes back) this device's user's `emoji` reaction to a message. */
+	react: (messageId: string, emoji: string, on: boolean) => typedError<null, CommandError>(__TAURI_INVOKE("react", { messageId, emoji, on })),
 	/**  Records that the chat was opened now on this device: its messages so far are read. */
 	markChatRead: (chatId: string) => typedError<null, CommandError>(__TAURI_INVOKE("mark_chat_read", { chatId })),
 	/**  Resources, newest first; only those of `resource_type` when given. */
@@ -237,6 +239,19 @@ export type MessageView = {
 	versionIndex: number,
 	createdAt: string,
 	updatedAt: string,
+	/**  The author's user id, when the message names one. */
+	authorId: string | null,
+	/**  Whether this device may edit and delete it (its author's account). */
+	editable: boolean,
+	/**  Reactions by emoji, in the order first chosen. */
+	reactions: ReactionView[],
+};
+
+export type ReactionView = {
+	emoji: string,
+	count: number,
+	/**  Whether this device's user is among them. */
+	mine: boolean,
 };
 
 export type ResourceDetail = {

@@ -126,6 +126,10 @@ export const api = {
   deleteMessage: async (messageId: string): Promise<void> => {
     await call(commands.deleteMessage(messageId));
   },
+  /** Adds this device's user's reaction, or with `on` false takes it back. */
+  react: async (messageId: string, emoji: string, on: boolean): Promise<void> => {
+    await call(commands.react(messageId, emoji, on));
+  },
   markChatRead: async (chatId: string): Promise<void> => {
     await call(commands.markChatRead(chatId));
   },

@@ -8,6 +8,7 @@ const api = vi.hoisted(() => ({
   postMessage: vi.fn(),
   editMessage: vi.fn(),
   deleteMessage: vi.fn(),
+  react: vi.fn(),
   markChatRead: vi.fn(),
   getRun: vi.fn(),
   setRunStatus: vi.fn(),
@@ -48,6 +49,9 @@ function message(id: number, depth = 0, text = `message ${id}`): MessageView {
     versionIndex: 0,
     createdAt: "2025-01-31T12:00:00.000000Z",
     updatedAt: "2025-01-31T12:00:00.000000Z",
+    authorId: "7",
+    editable: true,
+    reactions: [],
   };
 }
 
@@ -132,6 +136,32 @@ describe("ChatThreadView", () => {
     fireEvent.input(screen.getByTestId("compose-text"), { target: { value: "agreed" } });
     fireEvent.submit(screen.getByTestId("compose"));
     await waitFor(() => expect(api.postMessage).toHaveBeenCalledWith("1", "agreed", expect.any(String), "1"));
+  });
+
+  it("offers edit and delete only on messages this device may change", async () => {
+    const theirs = { ...message(2, 0, "someone else's"), authorId: "8", editable: false };
+    api.getChat.mockResolvedValue(thread([message(1), theirs]));
+    render(() => <ChatThreadView chatId="1" />);
+    const rows = await screen.findAllByTestId("message");
+    expect(rows.map((r) => r.querySelector("[data-testid=edit]") !== null)).toEqual([true, false]);
+    expect(rows.map((r) => r.querySelector("[data-testid=delete]") !== null)).toEqual([true, false]);
+    expect(rows.map((r) => r.querySelector("[data-testid=reply]") !== null)).toEqual([true, true]);
+  });
+
+  it("toggles a reaction: pressing mine takes it back, a quick one adds it", async () => {
+    const reacted = { ...message(1), reactions: [{ emoji: "👍", count: 2, mine: true }] };
+    api.getChat.mockResolvedValue(thread([reacted]));
+    api.react.mockResolvedValue(undefined);
+    render(() => <ChatThreadView chatId="1" />);
+    const mine = await screen.findByTestId("reaction");
+    expect(mine.getAttribute("aria-pressed")).toBe("true");
+    expect(mine.textContent).toContain("2");
+    fireEvent.click(mine);
+    await waitFor(() => expect(api.react).toHaveBeenCalledWith("1", "👍", false));
+    const quick = screen.getAllByTestId("add-reaction");
+    expect(quick.map((b) => b.dataset.emoji)).not.toContain("👍");
+    fireEvent.click(quick[0]!);
+    await waitFor(() => expect(api.react).toHaveBeenCalledWith("1", quick[0]!.dataset.emoji, true));
   });
 
   it("shows an empty state and a load error", async () => {

@@ -1,7 +1,8 @@
 /**
  * One chat: its messages as a thread (replies under their parent, branches side by side in
  * depth), in a virtualised list; compose at the bottom (Enter sends, Shift+Enter is a new
- * line); edit and delete in place; members as read-only lists.
+ * line); reactions; edit and delete in place for messages this device's account wrote; members as
+ * read-only lists.
  */
 import { createEffect, createMemo, createResource, createSignal, For, type JSX, Match, on, Show, Switch } from "solid-js";
 
@@ -128,6 +129,61 @@ function Members(props: { chat: ChatThread }): JSX.Element {
   );
 }
 
+/** The reactions offered beside those a message already has. */
+export const QUICK_REACTIONS = ["👍", "🎉", "❤️", "😄"] as const;
+
+/** A message's reactions as toggles (pressed = mine), and quick ones to add. */
+function Reactions(props: { message: MessageView; onError: (e: unknown) => void }): JSX.Element {
+  const [busy, setBusy] = createSignal(false);
+  const toggle = async (emoji: string, on: boolean) => {
+    setBusy(true);
+    try {
+      await api.react(props.message.id, emoji, on);
+    } catch (e) {
+      props.onError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const unused = () => QUICK_REACTIONS.filter((emoji) => !props.message.reactions.some((r) => r.emoji === emoji));
+  return (
+    <span class="reactions" data-testid="reactions">
+      <For each={props.message.reactions}>
+        {(r) => (
+          <button
+            type="button"
+            class="reaction"
+            classList={{ mine: r.mine }}
+            aria-pressed={r.mine}
+            aria-label={`${r.emoji} ${r.count}${r.mine ? ", yours" : ""}`}
+            data-testid="reaction"
+            data-emoji={r.emoji}
+            disabled={busy()}
+            onClick={() => void toggle(r.emoji, !r.mine)}
+          >
+            {r.emoji} {r.count}
+          </button>
+        )}
+      </For>
+      <For each={unused()}>
+        {(emoji) => (
+          <button
+            type="button"
+            class="reaction add"
+            aria-label={`React with ${emoji}`}
+            data-testid="add-reaction"
+            data-emoji={emoji}
+            disabled={busy()}
+            onClick={() => void toggle(emoji, true)}
+          >
+            {emoji}
+          </button>
+        )}
+      </For>
+    </span>
+  );
+}
+
 function MessageRow(props: { message: MessageView; highlighted: boolean; onReply: () => void }): JSX.Element {
   const [editing, setEditing] = createSignal(false);
   const [confirmDelete, setConfirmDelete] = createSignal(false);
@@ -173,27 +229,30 @@ function MessageRow(props: { message: MessageView; highlighted: boolean; onReply
             edited
           </span>
         </Show>
+        <Reactions message={props.message} onError={setError} />
         <Show when={!editing()}>
           <button type="button" class="link" data-testid="reply" onClick={() => props.onReply()}>
             Reply
           </button>
-          <button type="button" class="link" data-testid="edit" onClick={() => setEditing(true)}>
-            Edit
-          </button>
-          <Show
-            when={confirmDelete()}
-            fallback={
-              <button type="button" class="link" data-testid="delete" onClick={() => setConfirmDelete(true)}>
-                Delete
+          <Show when={props.message.editable}>
+            <button type="button" class="link" data-testid="edit" onClick={() => setEditing(true)}>
+              Edit
+            </button>
+            <Show
+              when={confirmDelete()}
+              fallback={
+                <button type="button" class="link" data-testid="delete" onClick={() => setConfirmDelete(true)}>
+                  Delete
+                </button>
+              }
+            >
+              <button type="button" class="link danger" data-testid="confirm-delete" onClick={() => void remove()}>
+                Delete for good?
               </button>
-            }
-          >
-            <button type="button" class="link danger" data-testid="confirm-delete" onClick={() => void remove()}>
-              Delete for good?
-            </button>
-            <button type="button" class="link" onClick={() => setConfirmDelete(false)}>
-              Keep
-            </button>
+              <button type="button" class="link" onClick={() => setConfirmDelete(false)}>
+                Keep
+              </button>
+            </Show>
           </Show>
         </Show>
       </footer>
