@@ -32,6 +32,9 @@ const PACKAGES: &[&str] = &[
     // cluster (initdb/pg_ctl from /usr/lib/postgresql/<version>/bin).
     "postgresql",
     "webkit2gtk-driver",
+    // Reactions are emoji; a bare machine has no font for them, and the
+    // window (and its screenshots) would show empty boxes.
+    "fonts-noto-color-emoji",
 ];
 
 pub fn ensure() -> Result<()> {
