@@ -172,6 +172,7 @@ pub fn run_all(ctx: &Ctx<'_>) -> Result<Figures> {
         ("run", run),
         ("bad-input", bad_input),
         ("big-chat", big_chat),
+        ("keyboard", keyboard_only),
         ("account", account),
         ("teams", teams),
         ("second-device", second_device),
@@ -199,6 +200,43 @@ fn screenshot(ctx: &Ctx<'_>, file: &str) -> Result<std::path::PathBuf> {
     let path = ctx.screenshots.join(file);
     fs::write(&path, ctx.session.screenshot()?).with_context(|| format!("cannot write {}", path.display()))?;
     Ok(path)
+}
+
+/// The whole app without a mouse: Tab reaches every screen of the rail and Enter opens it;
+/// Tab reaches the big chat in the list, Enter opens it; Tab reaches the compose box, typing and
+/// Enter post; the message then shows in the thread.
+fn keyboard_only(ctx: &Ctx<'_>, _: &mut Figures) -> Result<()> {
+    let s = ctx.session;
+    s.execute("document.activeElement?.blur(); window.scrollTo(0, 0);", &[])?;
+    for screen in ["resources", "runs", "teams", "account", "settings", "chats"] {
+        tab_to(s, &format!("[data-testid=nav-{screen}]"))?;
+        s.keys(keys::ENTER)?;
+        s.wait_until(&format!("the {screen} screen"), WAIT, || {
+            let current = s.find_all(&format!("[data-testid=nav-{screen}][aria-current=page]"))?;
+            Ok(!current.is_empty())
+        })?;
+    }
+    let big = &ctx.seeded.big_chat_id;
+    tab_to(s, &format!("[data-testid=chat-item][data-chat-id=\"{big}\"]"))?;
+    s.keys(keys::ENTER)?;
+    s.wait_one(&format!("[data-testid=chat-thread][data-chat-id=\"{big}\"]"), WAIT)?;
+    tab_to(s, "[data-testid=compose-text]")?;
+    s.keys(&format!("Typed without a mouse{}", keys::ENTER))?;
+    wait_message(s, "Typed without a mouse")?;
+    Ok(())
+}
+
+/// Presses Tab until the focused element matches `css` (or gives up after 200 presses).
+fn tab_to(s: &Session, css: &str) -> Result<()> {
+    let focused = |script: &str| s.execute(script, &[json!(css)]);
+    for _ in 0..200 {
+        if focused("return document.activeElement?.matches(arguments[0]) ?? false;")?.as_bool() == Some(true) {
+            return Ok(());
+        }
+        s.keys(keys::TAB)?;
+    }
+    let at = focused("return document.activeElement?.outerHTML?.slice(0, 120) ?? '';")?;
+    bail!("Tab never reached {css} (focus ended on {at})")
 }
 
 // --- helpers over the page -------------------------------------------------------------------
@@ -812,6 +850,10 @@ pub fn check_database(dir: &Path, seeded: &Seeded) -> Result<()> {
     ensure!(
         texts == ["A reply in a branch", "Hello, edited by the e2e test", "Line one\nLine two"],
         "the e2e chat holds {texts:?}"
+    );
+    ensure!(
+        messages.iter().any(|m| m.text == "Typed without a mouse" && m.chat_id.to_string() == seeded.big_chat_id),
+        "the message typed without a mouse is not in the seeded chat"
     );
     let texts = texts_of(SYNCED_CHAT)?;
     ensure!(texts == ["From the second device", "From the window"], "the synced chat holds {texts:?}");

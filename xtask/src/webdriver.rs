@@ -21,6 +21,7 @@ pub mod keys {
     pub const ENTER: &str = "\u{E007}";
     pub const SHIFT: &str = "\u{E008}";
     pub const CONTROL: &str = "\u{E009}";
+    pub const TAB: &str = "\u{E004}";
 }
 
 pub struct Session {
@@ -165,6 +166,20 @@ impl Session {
         send(self.agent.post(&url).send_json(&body), "perform actions")?;
         let release = format!("{}/{}/actions", self.base, self.id);
         send(self.agent.delete(&release).call(), "release actions").map(drop)
+    }
+
+    /// Types `text` one key after another, wherever the focus is (no element is clicked first).
+    pub fn keys(&self, text: &str) -> Result<()> {
+        let mut actions = Vec::new();
+        for c in text.chars() {
+            let key = c.to_string();
+            actions.push(json!({ "type": "keyDown", "value": key }));
+            actions.push(json!({ "type": "keyUp", "value": key }));
+        }
+        let url = format!("{}/{}/actions", self.base, self.id);
+        let body = json!({ "actions": [{ "type": "key", "id": "keyboard", "actions": actions }] });
+        send(self.agent.post(&url).send_json(&body), "perform actions")?;
+        send(self.agent.delete(&url).call(), "release actions").map(drop)
     }
 
     /// An attribute of the element, `None` when it has none.
