@@ -17,15 +17,23 @@ pub async fn list_chats(state: State<'_, AppState>) -> Result<Vec<ChatSummary>, 
     state.with_prefs(|prefs| state.read(|store| chat::list(store, |id| prefs.chat_opened(id))))
 }
 
-/// One chat with its members and its messages as a thread.
+/// One chat with its members and its newest `shown` messages (by default a first page) as a
+/// thread, reaching back to `including` when it names an older message of the chat.
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all, err(Debug))]
-pub async fn get_chat(state: State<'_, AppState>, chat_id: String) -> Result<ChatThread, CommandError> {
+pub async fn get_chat(
+    state: State<'_, AppState>,
+    chat_id: String,
+    shown: Option<u32>,
+    including: Option<String>,
+) -> Result<ChatThread, CommandError> {
     let chat_id = parse_id("chatId", &chat_id)?;
+    let including = including.map(|id| parse_id("including", &id)).transpose()?;
     state.read(|store| -> Result<ChatThread, CommandError> {
         let authorship = Authorship::of(store)?;
-        Ok(chat::thread_of(store, chat_id, &authorship)?)
+        let shown = shown.unwrap_or(chat::FIRST_PAGE);
+        Ok(chat::thread_of(store, chat_id, &authorship, shown, including)?)
     })
 }
 

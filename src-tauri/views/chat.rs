@@ -7,7 +7,7 @@ use specta::Type;
 use vrooli_core::Authorship;
 use vrooli_model::entities::{Chat, ChatInvite, ChatMessage, ChatParticipants, ChatTranslation, User};
 use vrooli_model::{Timestamp, Value};
-use vrooli_store::{Order, Store, StoreError};
+use vrooli_store::{ListQuery, Order, Store, StoreError, MAX_PAGE_SIZE};
 
 use super::{all, first, found, id, time};
 
@@ -126,8 +126,48 @@ pub struct ChatThread {
     pub created_at: String,
     pub participants: Vec<Member>,
     pub invites: Vec<Member>,
-    /// In reading order: each reply right under its parent, one level deeper.
+    /// In reading order: each reply right under its parent, one level deeper. The newest
+    /// ones only (see [`thread_of`]); `has_earlier` says whether older ones exist.
     pub messages: Vec<MessageView>,
+    pub has_earlier: bool,
+}
+
+/// Messages a chat opens with; older ones load on request. Loading and drawing all of a
+/// 10,000-message chat cost ~0.4 s; this many keep opening a chat of any size quick.
+pub const FIRST_PAGE: u32 = 200;
+
+/// The chat's newest `at_least` messages, newest first, and more if needed to reach
+/// `including`; plus whether older ones remain.
+fn newest_messages(
+    store: &Store,
+    chat_id: i64,
+    at_least: usize,
+    including: Option<i64>,
+) -> Result<(Vec<ChatMessage>, bool), StoreError> {
+    let mut query = ListQuery::default()
+        .order(Order::NewestFirst)
+        .limit(MAX_PAGE_SIZE.min(u32::try_from(at_least + 1).unwrap_or(MAX_PAGE_SIZE)))
+        .filter("chatId", Value::Integer(chat_id));
+    let mut messages: Vec<ChatMessage> = Vec::new();
+    let mut found = including.is_none();
+    loop {
+        let page = store.list::<ChatMessage>(&query)?;
+        found = found || page.items.iter().any(|m| Some(m.id) == including);
+        messages.extend(page.items);
+        if messages.len() > at_least && found {
+            let wanted = match including.and_then(|id| messages.iter().position(|m| m.id == id)) {
+                Some(at) => at_least.max(at + 1),
+                None => at_least,
+            };
+            let has_earlier = messages.len() > wanted || page.has_next_page;
+            messages.truncate(wanted);
+            return Ok((messages, has_earlier));
+        }
+        if !page.has_next_page {
+            return Ok((messages, false));
+        }
+        query = query.limit(MAX_PAGE_SIZE).after(page.next_cursor);
+    }
 }
 
 fn by_chat(chat: i64) -> [(&'static str, Value); 1] {
@@ -157,7 +197,16 @@ pub fn list(store: &Store, opened: impl Fn(i64) -> Option<Timestamp>) -> Result<
 }
 
 /// One chat with its names, members and messages as a thread.
-pub fn thread_of(store: &Store, chat_id: i64, authorship: &Authorship) -> Result<ChatThread, StoreError> {
+///
+/// Only the newest `shown` messages (at least one) are read, and more when `including` names
+/// an older message of the chat (a search hit to open).
+pub fn thread_of(
+    store: &Store,
+    chat_id: i64,
+    authorship: &Authorship,
+    shown: u32,
+    including: Option<i64>,
+) -> Result<ChatThread, StoreError> {
     let chat = found(store.get::<Chat>(chat_id)?, "chat", chat_id)?;
     let names = all::<ChatTranslation>(store, &by_chat(chat_id), Order::OldestFirst)?;
     let participants = all::<ChatParticipants>(store, &by_chat(chat_id), Order::OldestFirst)?
@@ -168,7 +217,9 @@ pub fn thread_of(store: &Store, chat_id: i64, authorship: &Authorship) -> Result
         .into_iter()
         .map(|i| member(store, i.user_id, Some(i.status.as_str().to_owned())))
         .collect::<Result<_, _>>()?;
-    let messages = all::<ChatMessage>(store, &by_chat(chat_id), Order::OldestFirst)?;
+    let at_least = usize::try_from(shown.max(1)).unwrap_or(usize::MAX);
+    let (mut messages, has_earlier) = newest_messages(store, chat_id, at_least, including)?;
+    messages.reverse();
     let mut reactions = reactions_of(store, chat_id, authorship.user)?;
     let mut messages = thread(messages, authorship);
     for m in &mut messages {
@@ -183,6 +234,7 @@ pub fn thread_of(store: &Store, chat_id: i64, authorship: &Authorship) -> Result
         participants,
         invites,
         messages,
+        has_earlier,
     })
 }
 
@@ -235,6 +287,26 @@ mod tests {
 
     fn message(id: i64, at: i64, parent: Option<i64>) -> ChatMessage {
         ChatMessage { id, chat_id: 1, created_at: Timestamp::from_micros(at), parent_id: parent, ..Default::default() }
+    }
+
+    #[test]
+    fn a_chat_opens_with_its_newest_messages_and_reaches_back_to_a_named_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ws = vrooli_core::Workspace::open(&vrooli_store::DataDir::at(dir.path())).unwrap();
+        let chat = ws.create_chat("Paged", "en").unwrap().id;
+        let ids: Vec<i64> = (0..5).map(|i| ws.post_message(chat, &format!("m{i}"), "en", None).unwrap().id).collect();
+        let me = Authorship::default();
+        let texts = |t: &ChatThread| t.messages.iter().map(|m| m.text.clone()).collect::<Vec<_>>();
+
+        let page = thread_of(ws.store(), chat, &me, 2, None).unwrap();
+        assert_eq!(texts(&page), ["m3", "m4"], "the newest, in reading order");
+        assert!(page.has_earlier);
+        let around = thread_of(ws.store(), chat, &me, 2, Some(ids[1])).unwrap();
+        assert_eq!(texts(&around), ["m1", "m2", "m3", "m4"], "back to the named message");
+        assert!(around.has_earlier);
+        let whole = thread_of(ws.store(), chat, &me, 200, None).unwrap();
+        assert_eq!(whole.messages.len(), 5);
+        assert!(!whole.has_earlier);
     }
 
     #[test]

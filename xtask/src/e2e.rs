@@ -592,6 +592,17 @@ fn big_chat(ctx: &Ctx<'_>, figures: &mut Figures) -> Result<()> {
     let rows = figures.big_chat_rows.unwrap_or_default();
     ensure!(rows > 0 && rows < 200, "{rows} message rows in the DOM: the list is not virtualised");
 
+    // It opened with its newest page; load the rest, as a reader scrolling back would.
+    let mut loads = 0;
+    while !s.find_all("[data-testid=load-earlier]")?.is_empty() {
+        ensure!(loads < 20, "still more to load after {loads} pages");
+        fresh(|| click(s, "[data-testid=load-earlier]"))?;
+        loads += 1;
+        // Each press asks for another page; give the reload a moment before looking again.
+        thread::sleep(Duration::from_millis(300));
+    }
+    ensure!(loads > 0, "the 10,000-message chat opened whole, not with its newest page");
+
     // Scroll through the middle: still a window of rows, and they are the right ones.
     let seen = s.execute(
         "const list = document.querySelector('[data-testid=messages]'); list.scrollTop = list.scrollHeight / 2; \

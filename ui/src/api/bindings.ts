@@ -9,8 +9,11 @@ export const commands = {
 	rowCounts: () => typedError<TableRows[], CommandError>(__TAURI_INVOKE("row_counts")),
 	/**  Every chat, most recently active first, with unread counts for this device. */
 	listChats: () => typedError<ChatSummary[], CommandError>(__TAURI_INVOKE("list_chats")),
-	/**  One chat with its members and its messages as a thread. */
-	getChat: (chatId: string) => typedError<ChatThread, CommandError>(__TAURI_INVOKE("get_chat", { chatId })),
+	/**
+	 *  One chat with its members and its newest `shown` messages (by default a first page) as a
+	 *  thread, reaching back to `including` when it names an older message of the chat.
+	 */
+	getChat: (chatId: string, shown: number | null, including: string | null) => typedError<ChatThread, CommandError>(__TAURI_INVOKE("get_chat", { chatId, shown, including })),
 	/**  Creates a chat named `name` in `language`; returns its id. */
 	createChat: (name: string, language: string) => typedError<string, CommandError>(__TAURI_INVOKE("create_chat", { name, language })),
 	/**  Posts a message, as a reply when `reply_to` names a message of the same chat. */
@@ -153,8 +156,12 @@ export type ChatThread = {
 	createdAt: string,
 	participants: Member[],
 	invites: Member[],
-	/**  In reading order: each reply right under its parent, one level deeper. */
+	/**
+	 *  In reading order: each reply right under its parent, one level deeper. The newest
+	 *  ones only (see [`thread_of`]); `has_earlier` says whether older ones exist.
+	 */
 	messages: MessageView[],
+	hasEarlier: boolean,
 };
 
 export type CommandError = {

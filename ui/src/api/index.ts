@@ -117,7 +117,9 @@ export const api = {
   rowCounts: (): Promise<TableRows[]> => call(commands.rowCounts()),
 
   listChats: (): Promise<ChatSummary[]> => call(commands.listChats()),
-  getChat: (chatId: string): Promise<ChatThread> => call(commands.getChat(chatId)),
+  /** A chat with its newest `shown` messages (a first page by default), reaching back to `including`. */
+  getChat: (chatId: string, shown: number | null = null, including: string | null = null): Promise<ChatThread> =>
+    call(commands.getChat(chatId, shown, including)),
   /** Resolves to the new chat's id. */
   createChat: (name: string, language: string): Promise<string> => call(commands.createChat(name, language)),
   postMessage: (chatId: string, text: string, language: string, replyTo: string | null = null): Promise<MessageView> =>

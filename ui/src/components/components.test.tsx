@@ -19,7 +19,7 @@ const api = vi.hoisted(() => ({
 vi.mock("../api", async (original) => ({ ...(await original<typeof import("../api")>()), api }));
 
 import { ApiError, type ChatThread, type MessageView, type RunDetail } from "../api";
-import { ChatThreadView } from "../screens/ChatThread";
+import { ChatThreadView, EARLIER_PAGE, FIRST_PAGE } from "../screens/ChatThread";
 import { Chats } from "../screens/Chats";
 import { RunView } from "../screens/RunView";
 import { refreshChats } from "../state/chats";
@@ -55,7 +55,7 @@ function message(id: number, depth = 0, text = `message ${id}`): MessageView {
   };
 }
 
-function thread(messages: MessageView[]): ChatThread {
+function thread(messages: MessageView[], hasEarlier = false): ChatThread {
   return {
     id: "1",
     names: [{ language: "en", name: "Team", description: null }],
@@ -63,6 +63,7 @@ function thread(messages: MessageView[]): ChatThread {
     participants: [],
     invites: [],
     messages,
+    hasEarlier,
   };
 }
 
@@ -162,6 +163,17 @@ describe("ChatThreadView", () => {
     expect(quick.map((b) => b.dataset.emoji)).not.toContain("👍");
     fireEvent.click(quick[0]!);
     await waitFor(() => expect(api.react).toHaveBeenCalledWith("1", quick[0]!.dataset.emoji, true));
+  });
+
+  it("opens with a first page and loads earlier messages on request", async () => {
+    api.getChat.mockResolvedValueOnce(thread([message(9), message(10)], true));
+    api.getChat.mockResolvedValueOnce(thread([message(1), message(9), message(10)], false));
+    render(() => <ChatThreadView chatId="1" focusMessageId="9" />);
+    fireEvent.click(await screen.findByTestId("load-earlier"));
+    await waitFor(() => expect(screen.getAllByTestId("message")).toHaveLength(3));
+    expect(api.getChat.mock.calls.map((c) => c[1])).toEqual([FIRST_PAGE, FIRST_PAGE + EARLIER_PAGE]);
+    expect(api.getChat).toHaveBeenCalledWith("1", FIRST_PAGE, "9");
+    expect(screen.queryByTestId("load-earlier")).toBeNull();
   });
 
   it("shows an empty state and a load error", async () => {

@@ -18,10 +18,22 @@ import { UI_LANGUAGE } from "../state/language";
 /** Replies deeper than this are drawn at this depth, so long chains stay readable. */
 const MAX_INDENT = 8;
 
+/** Messages a chat opens with, and how many more each "Load earlier" adds. */
+export const FIRST_PAGE = 200;
+export const EARLIER_PAGE = 2_000;
+
 export function ChatThreadView(props: { chatId: string; focusMessageId?: string | undefined }): JSX.Element {
+  // How many of the newest messages to show; a chat opens with a first page.
+  const [shown, setShown] = createSignal(FIRST_PAGE);
+  createEffect(on(() => props.chatId, () => setShown(FIRST_PAGE), { defer: true }));
   const [thread] = createResource(
-    () => ({ chatId: props.chatId, revision: revision("chat", props.chatId) }),
-    ({ chatId }): Promise<ChatThread> => api.getChat(chatId),
+    () => ({
+      chatId: props.chatId,
+      revision: revision("chat", props.chatId),
+      shown: shown(),
+      including: props.focusMessageId ?? null,
+    }),
+    ({ chatId, shown, including }): Promise<ChatThread> => api.getChat(chatId, shown, including),
   );
   const [replyTo, setReplyTo] = createSignal<MessageView | null>(null);
   /** The message to bring into view: the focused search hit, else the one just posted. */
@@ -62,6 +74,20 @@ export function ChatThreadView(props: { chatId: string; focusMessageId?: string 
               <h2 data-testid="chat-title">{pickName(data().names)}</h2>
               <Members chat={data()} />
             </header>
+            <Show when={data().hasEarlier}>
+              <button
+                type="button"
+                class="link load-earlier"
+                data-testid="load-earlier"
+                onClick={() => {
+                  // Keep the reader where they were: the oldest message shown so far.
+                  setScrollToId(data().messages[0]?.id ?? null);
+                  setShown(Math.max(shown(), data().messages.length) + EARLIER_PAGE);
+                }}
+              >
+                Load earlier messages
+              </button>
+            </Show>
             <Show
               when={data().messages.length > 0}
               fallback={<Empty testid="no-messages">No messages yet. Write the first one below.</Empty>}
