@@ -106,6 +106,10 @@ pub(crate) fn all_ids(conn: &rusqlite::Connection) -> Result<Vec<DocId>, CoreErr
 pub(crate) struct DocCache {
     docs: HashMap<DocId, (Automerge, u64)>,
     clock: u64,
+    /// The heads of every document put back since the cache was last cleared, kept after the
+    /// document itself is evicted: enough to tell, without loading it, that a sync peer
+    /// already holds exactly this document.
+    heads: HashMap<DocId, Vec<ChangeHash>>,
 }
 
 impl DocCache {
@@ -114,6 +118,7 @@ impl DocCache {
     }
 
     pub fn put(&mut self, id: DocId, doc: Automerge) {
+        self.heads.insert(id, doc.get_heads());
         self.clock += 1;
         if self.docs.len() >= CACHE_DOCS && !self.docs.contains_key(&id) {
             if let Some(oldest) = self.docs.iter().min_by_key(|(_, (_, used))| *used).map(|(k, _)| *k) {
@@ -125,5 +130,11 @@ impl DocCache {
 
     pub fn clear(&mut self) {
         self.docs.clear();
+        self.heads.clear();
+    }
+
+    /// The document's heads as last put back, if it was since the last `clear`.
+    pub fn heads(&self, id: &DocId) -> Option<&[ChangeHash]> {
+        self.heads.get(id).map(Vec::as_slice)
     }
 }

@@ -29,6 +29,15 @@ impl Peer {
         doc.generate_sync_message(state).map(Message::encode)
     }
 
+    /// Whether [`Peer::outgoing`] would surely return `None` for a document whose heads are
+    /// `heads`: the other side answered, holds exactly these heads, and was last sent them —
+    /// the same test Automerge makes, answerable without the document.
+    pub fn settled(&self, doc_id: &str, heads: &[ChangeHash]) -> bool {
+        self.states
+            .get(doc_id)
+            .is_some_and(|s| s.have_responded && s.last_sent_heads == heads && s.their_heads.as_deref() == Some(heads))
+    }
+
     /// Applies a message from the other side, logging patches into `log`.
     pub fn incoming(
         &mut self,
@@ -65,6 +74,31 @@ mod tests {
     use super::*;
     use automerge::transaction::Transactable;
     use automerge::ROOT;
+
+    #[test]
+    fn settled_agrees_with_outgoing() {
+        let mut a = Automerge::new();
+        a.transact(|tx| tx.put(ROOT, "x", 1)).unwrap();
+        let mut b = Automerge::new();
+        let (mut pa, mut pb) = (Peer::default(), Peer::default());
+        assert!(!pa.settled("d", &a.get_heads()), "nothing exchanged yet");
+        for _ in 0..10 {
+            let before = pa.settled("d", &a.get_heads());
+            let message = pa.outgoing("d", &a);
+            if before {
+                assert!(message.is_none(), "settled, yet a message was due");
+            }
+            if let Some(m) = message {
+                pb.incoming("d", &mut b, &m, &mut PatchLog::inactive()).unwrap();
+            }
+            if let Some(m) = pb.outgoing("d", &b) {
+                pa.incoming("d", &mut a, &m, &mut PatchLog::inactive()).unwrap();
+            }
+        }
+        assert!(pa.settled("d", &a.get_heads()), "after converging");
+        a.transact(|tx| tx.put(ROOT, "y", 2)).unwrap();
+        assert!(!pa.settled("d", &a.get_heads()), "a new local change is due");
+    }
 
     #[test]
     fn two_peers_converge_in_a_few_rounds() {
