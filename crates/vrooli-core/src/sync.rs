@@ -76,6 +76,11 @@ fn adopt_synced(t: &mut Tx<'_, '_>, peer: &mut Peer, id: &DocId, message: &[u8])
         return Ok(false);
     }
     let data = doc.save();
+    let heads = doc.get_heads();
     adopt(t, id, doc, &data)?;
+    // It came from the server whole: the server holds it exactly as stored here, so neither
+    // the next round nor marking what is shared needs to load it again.
+    peer.adopted(&id.to_string(), &heads);
+    crate::sync_state::mark_adopted(t, id, &heads)?;
     Ok(true)
 }

@@ -17,7 +17,18 @@ use vrooli_protocol::Peer;
 use crate::doc_id::DocId;
 use crate::doc_store;
 use crate::error::CoreError;
-use crate::workspace::Workspace;
+use crate::workspace::{Tx, Workspace};
+
+/// Marks a document that just arrived whole from the server as shared at `heads`.
+pub(crate) fn mark_adopted(t: &mut Tx<'_, '_>, id: &DocId, heads: &[automerge::ChangeHash]) -> Result<(), CoreError> {
+    let mut heads = heads.to_vec();
+    heads.sort();
+    let text = heads.iter().map(ToString::to_string).collect::<Vec<_>>().join(",");
+    t.w.transaction()
+        .prepare_cached("UPDATE sync_state SET sharedVersion = version, sharedHeads = ?2 WHERE docId = ?1")?
+        .execute(params![id.to_string(), text])?;
+    Ok(())
+}
 
 impl Workspace {
     /// How many documents hold changes the sync server has not

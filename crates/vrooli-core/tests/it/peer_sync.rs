@@ -48,6 +48,10 @@ fn a_device_new_to_documents_receives_them_whole_and_can_write_to_them() {
 
     sync_peers(&mut a, &mut to_b, &mut b, &mut to_a);
     assert_eq!(messages(&b), 2);
+    assert_eq!(b.ws.pending_documents().unwrap(), 0, "what came whole from the peer is shared with it");
+    for id in b.ws.documents().unwrap() {
+        assert!(b.ws.sync_outgoing(&mut to_a, &id).unwrap().is_none(), "{id}: nothing due after adopting it");
+    }
     assert_converged(&a, &b);
     assert!(b.ws.doctor().unwrap().differences.is_empty(), "b's projection matches its documents");
 
