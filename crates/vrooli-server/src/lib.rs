@@ -14,6 +14,7 @@
 
 mod auth;
 mod db;
+mod doc_cache;
 mod error;
 mod events;
 mod limits;
@@ -35,6 +36,8 @@ pub struct AppState {
     pub limiter: limits::Limiter,
     pub peers: sync::Peers,
     pub hub: events::Hub,
+    /// Documents already parsed (see `doc_cache`).
+    pub docs: Arc<doc_cache::DocCache>,
 }
 
 /// Where the server keeps its data.
@@ -69,6 +72,7 @@ pub async fn serve(listen: &str, storage: Storage) -> anyhow::Result<()> {
         limiter: limits::Limiter::default(),
         peers: sync::Peers::default(),
         hub: events::Hub::default(),
+        docs: Arc::default(),
     });
     if let Some(listener) = listener {
         tokio::spawn(events::relay(state.clone(), listener));

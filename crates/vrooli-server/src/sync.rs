@@ -25,6 +25,7 @@ use vrooli_protocol::wire::{decode_message, encode_message, DocMessage, SyncRequ
 use vrooli_protocol::Peer;
 
 use crate::db::{Caller, DocAccess, DocIntent, DocOwner, Step};
+use crate::doc_cache::DocCache;
 use crate::error::ApiError;
 use crate::events::{self, Notice};
 use crate::AppState;
@@ -92,7 +93,8 @@ pub async fn handle(state: &Arc<AppState>, caller: Caller, request: SyncRequest)
     let device = caller.device_id;
     let user = caller.user_id;
     let mut peer = state.peers.of(device).lock_owned().await;
-    let merged = state.db.merge_documents(user, intents, move |access| merge(&mut peer, user, access)).await;
+    let docs = state.docs.clone();
+    let merged = state.db.merge_documents(user, intents, move |access| merge(&mut peer, &docs, user, access)).await;
     let merged = match merged {
         Ok(m) => m,
         Err(e) => {
@@ -137,7 +139,7 @@ fn changes_others(before: &[i64], after: &[i64], user: i64) -> bool {
 }
 
 /// One document, its row locked: apply `user`'s device's message, answer it.
-fn merge(peer: &mut Peer, user: i64, access: DocAccess<Vec<u8>>) -> Result<Step<Answer>, ApiError> {
+fn merge(peer: &mut Peer, docs: &DocCache, user: i64, access: DocAccess<Vec<u8>>) -> Result<Step<Answer>, ApiError> {
     let DocAccess { id, allowed, manages, readers: before, data, payload, .. } = access;
     if !allowed {
         tracing::info!(doc = %id, "access denied");
@@ -145,8 +147,9 @@ fn merge(peer: &mut Peer, user: i64, access: DocAccess<Vec<u8>>) -> Result<Step<
         return Ok(Step { value: Answer::Denied(id), store: None, readers: None });
     }
     let mut doc = match &data {
-        Some(bytes) => Automerge::load(bytes)
-            .map_err(|e| ApiError::internal(format!("stored document {id} does not load: {e}")))?,
+        Some(bytes) => {
+            docs.load(&id, bytes).map_err(|e| ApiError::internal(format!("stored document {id} does not load: {e}")))?
+        }
         None => Automerge::new(),
     };
     let heads = doc.get_heads();
@@ -163,6 +166,11 @@ fn merge(peer: &mut Peer, user: i64, access: DocAccess<Vec<u8>>) -> Result<Step<
     }
     let store = changed.then(|| doc.save());
     let reply = peer.outgoing(&id, &doc);
+    // Kept under the bytes it is (or is about to be) stored as; should the store roll back,
+    // the next read's bytes differ and the entry is passed over.
+    if let Some(bytes) = store.as_deref().or(data.as_deref()) {
+        docs.keep(&id, bytes, doc);
+    }
     Ok(Step { value: Answer::Reply(id, reply), store, readers })
 }
 
