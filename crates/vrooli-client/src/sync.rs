@@ -190,13 +190,11 @@ pub async fn sync_session(
                 answers.push((id, bytes));
             }
             answers.sort_by_key(|(id, _)| (id.merge_rank(), *id));
+            report.bytes_received += answers.iter().map(|(_, bytes)| bytes.len()).sum::<usize>();
             let mut ws = lock(ws);
-            for (id, bytes) in answers {
-                report.bytes_received += bytes.len();
-                if ws.sync_incoming(peer, &id, &bytes)? {
-                    report.received += 1;
-                    received.insert(id);
-                }
+            for id in ws.sync_incoming_all(peer, &answers)? {
+                report.received += 1;
+                received.insert(id);
             }
             for denied in response.denied {
                 if let Ok(id) = denied.parse::<DocId>() {

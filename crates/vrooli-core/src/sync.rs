@@ -42,24 +42,57 @@ impl Workspace {
     /// touched, store the new changes — one transaction. Returns whether the
     /// document gained changes.
     pub fn sync_incoming(&mut self, peer: &mut Peer, id: &DocId, message: &[u8]) -> Result<bool, CoreError> {
-        self.transact(|t| {
-            let Some(mut doc) = t.take_doc(id, false)? else {
-                return adopt_synced(t, peer, id, message);
-            };
-            let before = doc.get_heads();
-            let mut log = PatchLog::active();
-            peer.incoming(&id.to_string(), &mut doc, message, &mut log)
-                .map_err(|e| CoreError::Inconsistent { doc: id.to_string(), reason: e.to_string() })?;
-            if doc.get_heads() == before {
-                t.put_doc(*id, doc)?;
-                return Ok(false);
-            }
-            let patches = doc.make_patches(&mut log);
-            project_patches(t, id, &doc, &patches)?;
-            t.put_doc(*id, doc)?;
-            Ok(true)
-        })
+        self.transact(|t| incoming(t, peer, id, message))
     }
+
+    /// Applies many of the peer's messages, [`INCOMING_BATCH`] documents to a
+    /// transaction: a fresh device takes a thousand documents in one answer,
+    /// and committing each alone made SQLite's full-text index flush and
+    /// merge its segments a thousand times. Returns the documents that gained
+    /// changes. On an error, the batch it happened in is rolled back (the
+    /// caller must then forget `peer`'s state, which believes it arrived).
+    pub fn sync_incoming_all(
+        &mut self,
+        peer: &mut Peer,
+        messages: &[(DocId, Vec<u8>)],
+    ) -> Result<Vec<DocId>, CoreError> {
+        let mut gained = Vec::new();
+        for batch in messages.chunks(INCOMING_BATCH) {
+            gained.extend(self.transact(|t| {
+                let mut gained = Vec::new();
+                for (id, message) in batch {
+                    if incoming(t, peer, id, message)? {
+                        gained.push(*id);
+                    }
+                }
+                Ok(gained)
+            })?);
+        }
+        Ok(gained)
+    }
+}
+
+/// Documents merged in one transaction by [`Workspace::sync_incoming_all`]:
+/// enough to spread the index flush thin, few enough that the documents
+/// waiting for the commit stay small in memory.
+pub const INCOMING_BATCH: usize = 100;
+
+fn incoming(t: &mut Tx<'_, '_>, peer: &mut Peer, id: &DocId, message: &[u8]) -> Result<bool, CoreError> {
+    let Some(mut doc) = t.take_doc(id, false)? else {
+        return adopt_synced(t, peer, id, message);
+    };
+    let before = doc.get_heads();
+    let mut log = PatchLog::active();
+    peer.incoming(&id.to_string(), &mut doc, message, &mut log)
+        .map_err(|e| CoreError::Inconsistent { doc: id.to_string(), reason: e.to_string() })?;
+    if doc.get_heads() == before {
+        t.put_doc(*id, doc)?;
+        return Ok(false);
+    }
+    let patches = doc.make_patches(&mut log);
+    project_patches(t, id, &doc, &patches)?;
+    t.put_doc(*id, doc)?;
+    Ok(true)
 }
 
 /// A document this device does not have yet. It told the peer it holds

@@ -82,3 +82,34 @@ fn a_document_that_does_not_start_from_genesis_is_refused_and_changes_nothing() 
     assert!(error.to_string().contains("genesis"), "{error}");
     assert!(b.ws.documents().unwrap().is_empty(), "nothing was stored");
 }
+
+#[test]
+fn answers_for_many_new_documents_apply_in_batches() {
+    let (mut a, mut b) = (device(), device());
+    let chats: Vec<i64> = (0..vrooli_core::INCOMING_BATCH + 20)
+        .map(|i| a.ws.create_chat(&format!("chat {i}"), "en").unwrap().id)
+        .collect();
+    a.ws.post_message(chats[0], "in the first", "en", None).unwrap();
+    let (mut to_b, mut to_a) = (Peer::default(), Peer::default());
+    for _ in 0..10 {
+        let ids: BTreeSet<DocId> = a.ws.documents().unwrap().into_iter().chain(b.ws.documents().unwrap()).collect();
+        let mut quiet = true;
+        for id in &ids {
+            if let Some(message) = b.ws.sync_outgoing(&mut to_a, id).unwrap() {
+                a.ws.sync_incoming(&mut to_b, id, &message).unwrap();
+                quiet = false;
+            }
+        }
+        let answers: Vec<(DocId, Vec<u8>)> =
+            ids.iter().filter_map(|id| a.ws.sync_outgoing(&mut to_b, id).unwrap().map(|m| (*id, m))).collect();
+        quiet &= answers.is_empty();
+        b.ws.sync_incoming_all(&mut to_a, &answers).unwrap();
+        if quiet {
+            break;
+        }
+    }
+    assert_eq!(b.ws.documents().unwrap().len(), chats.len() + 1, "every chat and the one bucket");
+    assert_eq!(messages(&b), 1);
+    assert_converged(&a, &b);
+    assert_eq!(b.ws.pending_documents().unwrap(), 0);
+}
