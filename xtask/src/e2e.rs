@@ -593,14 +593,23 @@ fn big_chat(ctx: &Ctx<'_>, figures: &mut Figures) -> Result<()> {
     ensure!(rows > 0 && rows < 200, "{rows} message rows in the DOM: the list is not virtualised");
 
     // It opened with its newest page; load the rest, as a reader scrolling back would.
+    let loaded = || -> Result<usize> {
+        let value = s.execute(
+            "const t = document.querySelector('[data-testid=chat-thread]'); return t ? t.dataset.loaded : null;",
+            &[],
+        )?;
+        value.as_str().and_then(|v| v.parse().ok()).context("the thread does not say how many messages it holds")
+    };
     let mut loads = 0;
     while !s.find_all("[data-testid=load-earlier]")?.is_empty() {
         ensure!(loads < 20, "still more to load after {loads} pages");
+        let before = loaded()?;
         fresh(|| click(s, "[data-testid=load-earlier]"))?;
         loads += 1;
-        // Each press asks for another page; give the reload a moment before looking again.
-        thread::sleep(Duration::from_millis(300));
+        // The next press once this page is in: the thread holds more messages than before.
+        s.wait_until("an earlier page loaded", WAIT, || Ok(loaded()? > before))?;
     }
+    ensure!(loaded()? == BIG_CHAT_MESSAGES, "the whole chat loaded {} of {BIG_CHAT_MESSAGES} messages", loaded()?);
     ensure!(loads > 0, "the 10,000-message chat opened whole, not with its newest page");
 
     // Scroll through the middle: still a window of rows, and they are the right ones.
@@ -919,13 +928,13 @@ pub fn resident_memory(group: u32) -> Vec<(String, u64)> {
 }
 
 /// `since_start_ms` of the first log line containing `message`.
-fn logged_ms(log: &str, message: &str) -> Option<f64> {
+pub fn logged_ms(log: &str, message: &str) -> Option<f64> {
     let line = log.lines().find(|l| l.contains(message))?;
     let value = line.split("since_start_ms=").nth(1)?.split_whitespace().next()?;
     value.parse().ok()
 }
 
-fn print_memory(memory: &[(String, u64)]) {
+pub fn print_memory(memory: &[(String, u64)]) {
     for (name, kb) in memory {
         eprintln!("    {name:<16} {:>7.1} MiB", *kb as f64 / 1024.0);
     }

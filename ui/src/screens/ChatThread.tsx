@@ -69,7 +69,7 @@ export function ChatThreadView(props: { chatId: string; focusMessageId?: string 
       </Match>
       <Match when={loaded(thread)}>
         {(data) => (
-          <div class="thread" data-testid="chat-thread" data-chat-id={data().id}>
+          <div class="thread" data-testid="chat-thread" data-chat-id={data().id} data-loaded={data().messages.length}>
             <header class="thread-header">
               <h2 data-testid="chat-title">{pickName(data().names)}</h2>
               <Members chat={data()} />
@@ -79,13 +79,15 @@ export function ChatThreadView(props: { chatId: string; focusMessageId?: string 
                 type="button"
                 class="link load-earlier"
                 data-testid="load-earlier"
+                // One page at a time: a second press while the first loads would only queue reloads.
+                disabled={thread.loading}
                 onClick={() => {
                   // Keep the reader where they were: the oldest message shown so far.
                   setScrollToId(data().messages[0]?.id ?? null);
                   setShown(Math.max(shown(), data().messages.length) + EARLIER_PAGE);
                 }}
               >
-                Load earlier messages
+                {thread.loading ? "Loading earlier messages…" : "Load earlier messages"}
               </button>
             </Show>
             <Show
