@@ -5,6 +5,7 @@
 mod bundle;
 mod codegen;
 mod desktop;
+mod desktop_bench;
 mod e2e;
 mod online;
 mod process;
@@ -46,11 +47,15 @@ enum Task {
         check: bool,
     },
     /// `cargo bench --workspace`, passing extra arguments through (after `npm ci` in
-    /// `bench/automerge-repo`, the sync bench's automerge-repo peer).
+    /// `bench/automerge-repo`, the sync bench's automerge-repo peer), then the desktop's figures
+    /// on a large data dir (`bench-desktop`; `VROOLI_BENCH_DESKTOP=0` skips them).
     Bench {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
+    /// The desktop's startup, paint, chat-opening and memory figures: the release app in a real
+    /// window on a data dir of a million messages, beside an empty one.
+    BenchDesktop,
     /// Regenerate code from `spec/`; with `--check`, fail if the committed output is stale.
     Codegen {
         #[arg(long)]
@@ -66,6 +71,7 @@ fn main() -> ExitCode {
         Task::Smoke { release } => smoke(release),
         Task::Bundle { check } => repo_root().and_then(|root| bundle::run(&root, check)),
         Task::Bench { args } => bench(&args),
+        Task::BenchDesktop => repo_root().and_then(|root| desktop_bench::run(&root)),
         Task::Codegen { check } => codegen::run(check),
     };
     match result {
@@ -130,7 +136,11 @@ fn bench(args: &[String]) -> Result<()> {
     }
     let mut cargo_args = vec!["bench", "--workspace"];
     cargo_args.extend(args.iter().map(String::as_str));
-    process::cargo(&root, &cargo_args)
+    process::cargo(&root, &cargo_args)?;
+    if std::env::var("VROOLI_BENCH_DESKTOP").is_ok_and(|v| v == "0") {
+        return Ok(());
+    }
+    desktop_bench::run(&root)
 }
 
 /// Times each step and prints a summary, so a slow step is visible in CI logs.

@@ -60,24 +60,7 @@ pub fn run(root: &Path, profile: desktop::Profile) -> Result<()> {
             keyring: &cli_keyring,
         },
     };
-    let port = free_port()?;
-    let native_port = free_port()?;
-
-    let log = File::create(&log_path).context("cannot create the app's log file")?;
-    let mut command = Command::new("xvfb-run");
-    command
-        .args(["-a", "--server-args=-screen 0 1280x800x24", "-f"])
-        .arg(&auth_file)
-        .args(["dbus-run-session", "--", "sh", "-c", UNLOCK_KEYRING_THEN, "sh"])
-        .arg(&driver)
-        .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
-        .env("VROOLI_DATA_DIR", &data_dir)
-        .env("HOME", &app_home)
-        .env("VROOLI_E2E_KEYRING_PASSWORD", online::KEYRING_PASSWORD)
-        .env_remove("VROOLI_TOKEN")
-        .env("RUST_LOG", "info")
-        .stderr(Stdio::from(log));
-    let driver_group = ProcessGroup::spawn(command)?;
+    let (driver_group, port) = launch_driver(&driver, &data_dir, &app_home, &auth_file, &log_path)?;
 
     let screenshots = root.join("target/e2e-screenshots");
     fs::create_dir_all(&screenshots).with_context(|| format!("cannot create {}", screenshots.display()))?;
@@ -111,6 +94,36 @@ pub fn run(root: &Path, profile: desktop::Profile) -> Result<()> {
     Ok(())
 }
 
+/// Starts tauri-driver under Xvfb inside a D-Bus session of its own with an unlocked keyring,
+/// ready to start the app on `data_dir` (with `HOME` at `app_home`, stderr to `log_path`);
+/// returns the process group and the WebDriver port. Everything ends when the group drops.
+pub fn launch_driver(
+    driver: &Path,
+    data_dir: &Path,
+    app_home: &Path,
+    auth_file: &Path,
+    log_path: &Path,
+) -> Result<(ProcessGroup, u16)> {
+    let port = free_port()?;
+    let native_port = free_port()?;
+    let log = File::create(log_path).context("cannot create the app's log file")?;
+    let mut command = Command::new("xvfb-run");
+    command
+        .args(["-a", "--server-args=-screen 0 1280x800x24", "-f"])
+        .arg(auth_file)
+        .args(["dbus-run-session", "--", "sh", "-c", UNLOCK_KEYRING_THEN, "sh"])
+        .arg(driver)
+        .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+        .env("VROOLI_DATA_DIR", data_dir)
+        .env("HOME", app_home)
+        .env("VROOLI_E2E_KEYRING_PASSWORD", online::KEYRING_PASSWORD)
+        .env_remove("VROOLI_TOKEN")
+        // The startup figures are log lines at info.
+        .env("RUST_LOG", "info")
+        .stderr(Stdio::from(log));
+    Ok((ProcessGroup::spawn(command)?, port))
+}
+
 /// On a failure the app's own log (and the server's) says most; their last lines go to stderr.
 fn print_log_tail(whose: &str, log: &str) {
     let lines: Vec<&str> = log.lines().collect();
@@ -122,7 +135,7 @@ fn print_log_tail(whose: &str, log: &str) {
 }
 
 /// tauri-driver from PATH or cargo's bin dir, installed with `cargo install` when missing.
-fn ensure_tauri_driver(root: &Path) -> Result<PathBuf> {
+pub fn ensure_tauri_driver(root: &Path) -> Result<PathBuf> {
     let find = || {
         process::which("tauri-driver").or_else(|| {
             std::env::var_os("CARGO_HOME")

@@ -1,0 +1,209 @@
+//! The desktop's speed on a large workspace (`cargo xtask bench`, or alone with
+//! `cargo xtask bench-desktop`): the release app, in a real window under Xvfb, started on a data
+//! dir of a million messages (20 chats of 50,000, seeded through the real write path by
+//! `crates/vrooli-core/examples/seed.rs` and cached under `target/bench-seed/`), beside the same
+//! app started on an empty data dir in the same run.
+//!
+//! For each start: when the first screen's command was answered (the app logs it, measured
+//! from process start), when the page started loading and its first contentful paint (from
+//! the page's own performance entries), the resident memory of the app and its WebKit processes
+//! idle on the first screen, and — on the large data dir — opening a 50,000-message chat to its
+//! first rows painted. Each data dir is started [`STARTS`] times; medians are reported.
+//!
+//! `VROOLI_BENCH_DESKTOP_MESSAGES` changes the size (default 1,000,000).
+
+use std::{
+    fs,
+    path::{Path, PathBuf},
+    process::Command,
+    time::{Duration, Instant},
+};
+
+use anyhow::{ensure, Context, Result};
+use serde_json::json;
+
+use crate::{desktop, e2e, process, smoke, system_deps, ui, webdriver};
+
+const STARTS: usize = 3;
+const CHATS: usize = 20;
+const WAIT: Duration = Duration::from_secs(60);
+/// Bump when the seed example writes something else, so a cached seed is not reused.
+const SEED_VERSION: u32 = 1;
+
+/// What one start of the app measured.
+#[derive(Default)]
+struct Start {
+    answered_ms: Option<f64>,
+    load_started_ms: Option<f64>,
+    first_paint_ms: Option<f64>,
+    open_chat_ms: Option<f64>,
+    memory: Vec<(String, u64)>,
+}
+
+pub fn run(root: &Path) -> Result<()> {
+    system_deps::ensure()?;
+    ui::ensure_deps(root)?;
+    ui::build(root)?;
+    let binary = desktop::build(root, desktop::Profile::Release)?;
+    let driver = smoke::ensure_tauri_driver(root)?;
+    let messages: usize = match std::env::var("VROOLI_BENCH_DESKTOP_MESSAGES") {
+        Ok(value) => value.parse().context("VROOLI_BENCH_DESKTOP_MESSAGES is not a number")?,
+        Err(_) => 1_000_000,
+    };
+    let seeded = seed(root, messages)?;
+
+    let scratch = tempfile::tempdir().context("cannot create a temporary directory")?;
+    let empty = scratch.path().join("empty");
+    let large = scratch.path().join("large");
+    fs::create_dir_all(&empty)?;
+    copy_dir(&seeded, &large)?;
+
+    let baseline = measure(&binary, &driver, &empty, scratch.path(), false)?;
+    let figures = measure(&binary, &driver, &large, scratch.path(), true)?;
+    report(messages, &baseline, &figures);
+    Ok(())
+}
+
+/// A data dir with `messages` messages, from the cache when it holds one.
+fn seed(root: &Path, messages: usize) -> Result<PathBuf> {
+    let target = desktop::target_dir(root);
+    let cache =
+        target.join(format!("bench-seed/v{SEED_VERSION}-schema{}-{messages}", vrooli_store::latest_migration()));
+    let data = cache.join("data");
+    let done = cache.join("done");
+    if done.is_file() {
+        eprintln!("desktop bench: seeded data dir from the cache in {}", cache.display());
+        return Ok(data);
+    }
+    process::cargo(root, &["build", "--release", "--package", "vrooli-core", "--example", "seed"])?;
+    let _ = fs::remove_dir_all(&cache);
+    let started = Instant::now();
+    process::run(
+        Command::new(target.join("release/examples/seed")).arg(&data).arg(messages.to_string()).arg(CHATS.to_string()),
+    )?;
+    fs::write(&done, b"").with_context(|| format!("cannot write {}", done.display()))?;
+    eprintln!("desktop bench: seeded {messages} messages in {:.0} s", started.elapsed().as_secs_f64());
+    Ok(data)
+}
+
+fn copy_dir(from: &Path, to: &Path) -> Result<()> {
+    fs::create_dir_all(to).with_context(|| format!("cannot create {}", to.display()))?;
+    for entry in fs::read_dir(from).with_context(|| format!("cannot read {}", from.display()))? {
+        let entry = entry?;
+        if entry.file_type()?.is_file() {
+            fs::copy(entry.path(), to.join(entry.file_name()))
+                .with_context(|| format!("cannot copy {}", entry.path().display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// Starts the app on `data_dir` [`STARTS`] times; each start measured on its own.
+fn measure(binary: &Path, driver: &Path, data_dir: &Path, scratch: &Path, open_chat: bool) -> Result<Vec<Start>> {
+    let mut starts = Vec::with_capacity(STARTS);
+    for n in 0..STARTS {
+        let dir = scratch.join(format!("start-{}-{n}", data_dir.file_name().and_then(|n| n.to_str()).unwrap_or("dir")));
+        fs::create_dir_all(dir.join("home"))?;
+        let auth_file = dir.join("Xauthority");
+        fs::write(&auth_file, b"").context("cannot create the X auth file")?;
+        let log_path = dir.join("app.log");
+        let (group, port) = smoke::launch_driver(driver, data_dir, &dir.join("home"), &auth_file, &log_path)?;
+        let measured = webdriver::wait_until_ready(port, WAIT).and_then(|()| {
+            let session = webdriver::Session::start(port, &binary.to_string_lossy())?;
+            let start = first_screen(&session, group.id(), open_chat);
+            let ended = session.end();
+            start.and_then(|start| ended.map(|()| start))
+        });
+        drop(group);
+        let log = fs::read_to_string(&log_path).unwrap_or_default();
+        let mut start = measured.with_context(|| format!("starting the app on {}", data_dir.display()))?;
+        start.answered_ms = e2e::logged_ms(&log, "first workspace command answered");
+        start.load_started_ms = log
+            .lines()
+            .find(|l| l.contains("page load") && l.contains("Started"))
+            .and_then(|l| l.split("since_start_ms=").nth(1)?.split_whitespace().next()?.parse().ok());
+        starts.push(start);
+    }
+    Ok(starts)
+}
+
+fn first_screen(s: &webdriver::Session, group: u32, open_chat: bool) -> Result<Start> {
+    s.wait_one("[data-testid=chat-list]", WAIT)?;
+    let paint = s.execute(
+        "const e = performance.getEntriesByType('paint').find(p => p.name === 'first-contentful-paint') \
+         || performance.getEntriesByType('paint')[0]; return e ? e.startTime : null;",
+        &[],
+    )?;
+    let memory = e2e::resident_memory(group);
+    let mut start = Start { first_paint_ms: paint.as_f64(), memory, ..Start::default() };
+    if open_chat {
+        let item = s.wait_one("[data-testid=chat-item]", WAIT)?;
+        let chat = s.attribute(&item, "data-chat-id")?.context("a chat item without data-chat-id")?;
+        let measured = s.execute_async(
+            "const [chat, done] = arguments; \
+             const t0 = performance.now(); \
+             document.querySelector(`[data-testid=chat-item][data-chat-id=\"${chat}\"]`).click(); \
+             const rows = `[data-testid=chat-thread][data-chat-id=\"${chat}\"] [data-testid=message]`; \
+             (function poll() { \
+               if (document.querySelector(rows)) { requestAnimationFrame(() => done(performance.now() - t0)); } \
+               else { requestAnimationFrame(poll); } \
+             })();",
+            &[json!(chat)],
+        )?;
+        ensure!(measured.is_number(), "opening chat {chat} measured nothing: {measured}");
+        start.open_chat_ms = measured.as_f64();
+    }
+    Ok(start)
+}
+
+fn median(values: impl Iterator<Item = Option<f64>>) -> Option<f64> {
+    let mut values: Vec<f64> = values.flatten().collect();
+    values.sort_by(f64::total_cmp);
+    values.get(values.len() / 2).copied()
+}
+
+/// Median resident memory (MiB) of each process name over the starts.
+fn memory(starts: &[Start]) -> Vec<(String, f64)> {
+    let mut names: Vec<&str> = starts.iter().flat_map(|s| s.memory.iter().map(|(n, _)| n.as_str())).collect();
+    names.sort_unstable();
+    names.dedup();
+    names
+        .into_iter()
+        .filter_map(|name| {
+            let kb = median(starts.iter().map(|s| {
+                let total: u64 = s.memory.iter().filter(|(n, _)| n == name).map(|(_, kb)| kb).sum();
+                (total > 0).then_some(total as f64)
+            }))?;
+            Some((name.to_owned(), kb / 1024.0))
+        })
+        .collect()
+}
+
+fn report(messages: usize, baseline: &[Start], large: &[Start]) {
+    let ms = |v: Option<f64>| v.map_or_else(|| "—".to_owned(), |v| format!("{v:.0} ms"));
+    let row = |name: &str, f: &dyn Fn(&Start) -> Option<f64>, target: &str| {
+        let base = median(baseline.iter().map(f));
+        let figure = median(large.iter().map(f));
+        let ratio = match (figure, base) {
+            (Some(f), Some(b)) if b > 0.0 => format!("{:.2}×", f / b),
+            _ => "—".to_owned(),
+        };
+        eprintln!("  {name:<46} {:>9} {:>9} {ratio:>7}  {target}", ms(figure), ms(base));
+    };
+    eprintln!(
+        "\ndesktop figures (release build, Xvfb, medians of {STARTS} starts): {messages} messages vs an empty data dir"
+    );
+    eprintln!("  {:<46} {:>9} {:>9} {:>7}", "", "large", "empty", "ratio");
+    row("first screen's command answered (from start)", &|s| s.answered_ms, "target ≤ 200 ms");
+    row("page load started (from start)", &|s| s.load_started_ms, "");
+    row("first contentful paint (from page load)", &|s| s.first_paint_ms, "");
+    row("first paint (from start)", &|s| Some(s.load_started_ms? + s.first_paint_ms?), "target ≤ 1,500 ms");
+    let chat = format!("open a {}-message chat to first rows", messages.div_ceil(CHATS));
+    row(&chat, &|s| s.open_chat_ms, "");
+    eprintln!("  resident memory idle on the first screen (MiB), large / empty:");
+    let empty = memory(baseline);
+    for (name, mib) in memory(large) {
+        let base = empty.iter().find(|(n, _)| *n == name).map_or_else(|| "—".to_owned(), |(_, b)| format!("{b:.1}"));
+        eprintln!("    {name:<18} {mib:>7.1} / {base}");
+    }
+}
