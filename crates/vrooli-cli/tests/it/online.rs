@@ -118,6 +118,28 @@ impl Server {
     }
 }
 
+impl Server {
+    /// SIGKILLs the server (no chance to finish anything) and starts it again on the same data
+    /// and port.
+    pub fn kill_and_restart(&mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+        let listen = self.url.trim_start_matches("http://").to_string();
+        let (child, url) = spawn_server(self.dir.path(), &self.log, &listen);
+        assert_eq!(url, self.url, "same address after the restart");
+        self.child = child;
+    }
+
+    /// Documents the server has stored, read from its SQLite file (WAL: a reader beside it is fine).
+    pub fn stored_documents(&self) -> i64 {
+        let path = self.dir.path().join("data/server.db");
+        let Ok(db) = rusqlite::Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY) else {
+            return 0;
+        };
+        db.query_row("SELECT count(*) FROM document", [], |r| r.get(0)).unwrap_or(0)
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use crate::online::*;
 use crate::support::error_line;
+use vrooli_model::Clock;
 
 const EMAIL: &str = "ann@example.com";
 const PASSWORD: &str = "correct horse battery";
@@ -375,4 +376,94 @@ fn a_chat_reaches_its_participants_and_invitees_only() {
     let export = bob.export();
     assert!(export.contains("hello before bob"), "what bob had stays on his device");
     assert!(!export.contains("after bob left"), "no further change reaches a removed participant");
+}
+
+/// A clock for seeding: starts `hours` ago and moves so that posts spread over that many hours.
+struct SeedClock(std::sync::atomic::AtomicI64, i64);
+
+impl Clock for SeedClock {
+    fn now(&self) -> vrooli_model::Timestamp {
+        vrooli_model::Timestamp::from_micros(self.0.fetch_add(self.1, std::sync::atomic::Ordering::Relaxed))
+    }
+}
+
+/// Posts `messages` into a new chat of the device at `dir` through the library, dated over the
+/// past `hours` hours so they fill that many hourly bucket documents: a large first sync.
+fn seed_hours(dir: &std::path::Path, messages: usize, hours: i64) -> i64 {
+    const HOUR: i64 = 3_600_000_000;
+    // A post reads the clock a few times; spread the readings over the hours.
+    let step = hours * HOUR / (messages as i64 * 4);
+    let start = vrooli_model::SystemClock.now().as_micros() - (hours + 1) * HOUR;
+    let clock = SeedClock(std::sync::atomic::AtomicI64::new(start), step);
+    let data_dir = vrooli_store::DataDir::resolve(Some(dir.to_path_buf())).unwrap();
+    let mut workspace = vrooli_core::Workspace::open_with_clock(&data_dir, Box::new(clock)).unwrap();
+    let chat = workspace.create_chat("History", "en").unwrap();
+    for i in 0..messages {
+        workspace.post_message(chat.id, &format!("old message {i}"), "en", None).unwrap();
+    }
+    chat.id
+}
+
+/// (rows, distinct ids) of `chat_message` in a device's database.
+fn message_rows(d: &OnlineDevice) -> (i64, i64) {
+    let db = rusqlite::Connection::open(d.dir.path().join("vrooli.db")).unwrap();
+    db.query_row("SELECT count(*), count(DISTINCT id) FROM chat_message", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap()
+}
+
+#[test]
+fn a_server_killed_in_the_middle_of_a_large_sync_loses_and_duplicates_nothing() {
+    use rand::Rng;
+    let keyring = Keyring::start();
+    let mut server = Server::start();
+    let a = OnlineDevice::new(&keyring);
+    let b = OnlineDevice::new(&keyring);
+    // Seeded before signing in: ids never go below the largest stored id, so rows written now
+    // would pull every seeded message into the current hour.
+    let chat = seed_hours(a.dir.path(), 600, 300).to_string();
+    assert!(a.sign_in("register", &server, EMAIL, PASSWORD).status.success());
+    assert!(b.sign_in("login", &server, EMAIL, PASSWORD).status.success());
+    let waiting = pending(&a);
+    assert!(waiting > 150, "a chat header and its hourly buckets wait to be sent, not {waiting}");
+
+    let mut rng = rand::rng();
+    let mut interrupted = 0;
+    for round in 0..4 {
+        let mut a_sync = a.spawn(&["sync"]);
+        let mut b_sync = (round > 0).then(|| b.spawn(&["sync"]));
+        if round == 0 {
+            // Right after the server committed the first documents, before the rounds that
+            // answer them: the client is mid-sync and the server's write is durable.
+            assert!(eventually(Duration::from_secs(60), || server.stored_documents() > 0 || !a_sync.is_running()));
+        } else {
+            std::thread::sleep(Duration::from_millis(rng.random_range(10..400)));
+        }
+        server.kill_and_restart();
+        let code = a_sync.exit_code(Duration::from_secs(60)).expect("the sync ends once the server is gone");
+        if code != 0 {
+            interrupted += 1;
+            assert!(a_sync.stderr().contains("cannot reach"), "{}", a_sync.stderr());
+        }
+        if let Some(b_sync) = b_sync.as_mut() {
+            b_sync.exit_code(Duration::from_secs(60)).expect("the other device's sync ends too");
+        }
+        // Work goes on between the attempts.
+        a.run(&["chat", "post", &chat, "--text", &format!("posted after kill {round}")]);
+    }
+    eprintln!("{interrupted} of 4 kills landed in the middle of a sync");
+    assert!(interrupted > 0, "no kill landed in the middle of a sync");
+
+    // Both resume and converge: nothing lost, nothing twice.
+    assert_eq!(a.run(&["sync"])["pending"], 0);
+    assert_eq!(b.run(&["sync"])["pending"], 0);
+    assert_eq!(a.run(&["sync"])["pending"], 0);
+    assert_eq!(pending(&a), 0);
+    assert_eq!(message_rows(&a), (604, 604));
+    assert_eq!(message_rows(&b), (604, 604), "every message once on the other device");
+    assert_eq!(a.export(), b.export());
+    let docs = vrooli_core::Workspace::open(&vrooli_store::DataDir::resolve(Some(a.dir.path().to_path_buf())).unwrap())
+        .unwrap()
+        .documents()
+        .unwrap()
+        .len() as i64;
+    assert_eq!(server.stored_documents(), docs, "the server holds each of the device's documents once");
 }
