@@ -4,14 +4,15 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::extract::rejection::JsonRejection;
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, JsonRejection};
 use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequestParts, Path, State};
 use axum::http::request::Parts;
-use axum::http::StatusCode;
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use vrooli_protocol::limits::{MAX_SMALL_BODY, MAX_SYNC_BODY, PASSWORD_CHARS};
-use vrooli_protocol::wire::{Account, Credentials, Device, Session, SyncRequest, SyncResponse};
+use vrooli_protocol::wire::{Account, Credentials, Device, Session, SyncResponse};
 
 use crate::auth::{self, now_millis, LOCK_MILLIS, SESSION_MILLIS};
 use crate::db::Caller;
@@ -79,14 +80,16 @@ impl FromRequestParts<Arc<AppState>> for Authed {
 /// 413 past the body limit, 415 without a JSON content type, else 400.
 pub fn body<T>(json: Result<Json<T>, JsonRejection>) -> AppResult<T> {
     json.map(|Json(v)| v).map_err(|e| match e.status() {
-        StatusCode::PAYLOAD_TOO_LARGE => {
-            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", "the request body is larger than allowed")
-        }
+        StatusCode::PAYLOAD_TOO_LARGE => too_large(),
         StatusCode::UNSUPPORTED_MEDIA_TYPE => {
             ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "malformed", e.body_text())
         }
         _ => ApiError::new(StatusCode::BAD_REQUEST, "malformed", e.body_text()),
     })
+}
+
+fn too_large() -> ApiError {
+    ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", "the request body is larger than allowed")
 }
 
 fn check_credentials(c: &Credentials) -> AppResult<String> {
@@ -223,9 +226,15 @@ async fn revoke(
 async fn sync(
     State(state): State<Arc<AppState>>,
     Authed(caller): Authed,
-    json: Result<Json<SyncRequest>, JsonRejection>,
+    headers: HeaderMap,
+    bytes: Result<Bytes, BytesRejection>,
 ) -> AppResult<Json<SyncResponse>> {
     state.limiter.check(format!("sync:{}", caller.device_id), state.limiter.per_minute_sync)?;
-    let request = body(json)?;
+    let bytes = bytes.map_err(|e| match e.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => too_large(),
+        _ => ApiError::new(StatusCode::BAD_REQUEST, "malformed", e.body_text()),
+    })?;
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    let request = crate::sync::decode_request(content_type, &bytes)?;
     Ok(Json(crate::sync::handle(&state, caller, request).await?))
 }

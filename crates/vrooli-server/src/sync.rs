@@ -54,15 +54,45 @@ enum Answer {
     Reply(String, Option<Vec<u8>>),
 }
 
+/// The sync endpoint's decoder: a body with its content type, to the checked
+/// per-document intents, or the 4xx to answer (415 unless JSON, 400 for
+/// anything malformed). Nothing is merged before the whole body passed.
+pub fn decode_request(content_type: Option<&str>, body: &[u8]) -> Result<Decoded, ApiError> {
+    let json = content_type
+        .and_then(|value| value.split(';').next())
+        .map(|mime| mime.trim().to_ascii_lowercase())
+        .is_some_and(|mime| {
+            mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+        });
+    if !json {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "malformed",
+            "expected a request with `Content-Type: application/json`",
+        ));
+    }
+    let request: SyncRequest = serde_json::from_slice(body).map_err(|e| {
+        ApiError::new(StatusCode::BAD_REQUEST, "malformed", format!("the body is not a sync request: {e}"))
+    })?;
+    Ok(Decoded { cursor: request.cursor, intents: validate(request.docs)? })
+}
+
+/// A sync request that passed [`decode_request`].
+pub struct Decoded {
+    pub cursor: Option<u64>,
+    /// One per document, each id valid and named once, each message a decodable sync message.
+    pub intents: Vec<DocIntent<Vec<u8>>>,
+}
+
 /// Checks the whole request before anything is merged, so malformed input
 /// changes nothing.
-fn validate(request: SyncRequest) -> Result<Vec<DocIntent<Vec<u8>>>, ApiError> {
-    if request.docs.len() > MAX_DOCS_PER_REQUEST {
+fn validate(docs: Vec<DocMessage>) -> Result<Vec<DocIntent<Vec<u8>>>, ApiError> {
+    if docs.len() > MAX_DOCS_PER_REQUEST {
         return Err(ApiError::invalid("docs", format!("at most {MAX_DOCS_PER_REQUEST} documents per request")));
     }
-    let mut seen = HashSet::with_capacity(request.docs.len());
-    let mut intents = Vec::with_capacity(request.docs.len());
-    for DocMessage { doc_id, message, owner } in request.docs {
+    let mut seen = HashSet::with_capacity(docs.len());
+    let mut intents = Vec::with_capacity(docs.len());
+    for DocMessage { doc_id, message, owner } in docs {
         if !is_valid_doc_id(&doc_id) {
             return Err(ApiError::invalid("docs", format!("{doc_id:?} is not a document id")));
         }
@@ -87,9 +117,9 @@ fn validate(request: SyncRequest) -> Result<Vec<DocIntent<Vec<u8>>>, ApiError> {
     Ok(intents)
 }
 
-pub async fn handle(state: &Arc<AppState>, caller: Caller, request: SyncRequest) -> Result<SyncResponse, ApiError> {
-    let cursor = i64::try_from(request.cursor.unwrap_or(0)).unwrap_or(i64::MAX);
-    let intents = validate(request)?;
+pub async fn handle(state: &Arc<AppState>, caller: Caller, request: Decoded) -> Result<SyncResponse, ApiError> {
+    let Decoded { cursor, intents } = request;
+    let cursor = i64::try_from(cursor.unwrap_or(0)).unwrap_or(i64::MAX);
     let device = caller.device_id;
     let user = caller.user_id;
     let mut peer = state.peers.of(device).lock_owned().await;
@@ -177,6 +207,143 @@ fn merge(peer: &mut Peer, docs: &DocCache, user: i64, access: DocAccess<Vec<u8>>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use automerge::transaction::Transactable;
+    use proptest::prelude::*;
+
+    const JSON: Option<&str> = Some("application/json");
+
+    /// A well-formed body: `docs` documents, each with a real first sync message.
+    fn valid_body(docs: usize) -> Vec<u8> {
+        let docs: Vec<DocMessage> = (0..docs)
+            .map(|i| {
+                let mut doc = Automerge::new();
+                let mut tx = doc.transaction();
+                tx.put(automerge::ROOT, "k", i as i64).unwrap_or_default();
+                tx.commit();
+                let id = format!("chat:{}", 1_000 + i);
+                let message = Peer::default().outgoing(&id, &doc).unwrap_or_default();
+                let owner = Some(vrooli_protocol::wire::Owner::User("7".into()));
+                DocMessage { doc_id: id, message: encode_message(&message), owner }
+            })
+            .collect();
+        serde_json::to_vec(&SyncRequest { cursor: Some(3), docs }).unwrap_or_default()
+    }
+
+    /// The decoder's contract on any input: no panic; an answer, or a 4xx.
+    fn decodes_or_refuses(content_type: Option<&str>, body: &[u8]) -> Result<(), TestCaseError> {
+        match decode_request(content_type, body) {
+            Ok(decoded) => {
+                let ids: HashSet<&str> = decoded.intents.iter().map(|d| d.id.as_str()).collect();
+                prop_assert_eq!(ids.len(), decoded.intents.len(), "a document twice");
+                for intent in &decoded.intents {
+                    prop_assert!(is_valid_doc_id(&intent.id));
+                    prop_assert!(automerge::sync::Message::decode(&intent.payload).is_ok());
+                }
+            }
+            Err(e) => prop_assert!(e.status.is_client_error(), "{} for a bad request: {}", e.status, e.message),
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn a_well_formed_request_decodes() {
+        let decoded = decode_request(JSON, &valid_body(3)).unwrap_or_else(|e| panic!("{}", e.message));
+        assert_eq!((decoded.cursor, decoded.intents.len()), (Some(3), 3));
+        let with_charset = decode_request(Some("application/json; charset=utf-8"), &valid_body(1));
+        assert!(with_charset.is_ok());
+    }
+
+    #[test]
+    fn only_json_is_read() {
+        for content_type in [None, Some("text/plain"), Some("application/x-www-form-urlencoded"), Some("")] {
+            let error = decode_request(content_type, &valid_body(1)).err().map(|e| e.status);
+            assert_eq!(error, Some(StatusCode::UNSUPPORTED_MEDIA_TYPE), "{content_type:?}");
+        }
+    }
+
+    #[test]
+    fn deep_json_is_refused_without_overflowing_the_stack() {
+        for depth in [200, 10_000, 1_000_000] {
+            for (open, close) in [("[", "]"), ("{\"docs\":", "}")] {
+                let body = format!("{}{}", open.repeat(depth), close.repeat(depth));
+                let status = decode_request(JSON, body.as_bytes()).err().map(|e| e.status);
+                assert_eq!(status, Some(StatusCode::BAD_REQUEST), "depth {depth} of {open}");
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn random_bytes_get_a_4xx(body in proptest::collection::vec(any::<u8>(), 0..4096)) {
+            decodes_or_refuses(JSON, &body)?;
+        }
+
+        #[test]
+        fn a_damaged_request_gets_an_answer_or_a_4xx(
+            docs in 1usize..4,
+            at in any::<prop::sample::Index>(),
+            damage in 0u8..4,
+            bytes in proptest::collection::vec(any::<u8>(), 1..64),
+        ) {
+            let mut body = valid_body(docs);
+            let i = at.index(body.len());
+            match damage {
+                0 => body.truncate(i),
+                1 => body[i] ^= bytes[0] | 1,
+                2 => { body.splice(i..i, bytes); }
+                _ => { body.drain(i..(i + bytes.len()).min(body.len())); }
+            }
+            decodes_or_refuses(JSON, &body)?;
+        }
+
+        #[test]
+        fn a_truncated_sync_message_gets_an_answer_or_a_4xx(cut in any::<prop::sample::Index>(), doc_id in "[a-z]{0,9}:[0-9a-z:]{0,24}") {
+            let mut doc = Automerge::new();
+            let mut tx = doc.transaction();
+            tx.put(automerge::ROOT, "text", "hello world").unwrap_or_default();
+            tx.commit();
+            let message = Peer::default().outgoing("chat:1", &doc).unwrap_or_default();
+            let cut = cut.index(message.len());
+            let body = serde_json::json!({ "docs": [{ "docId": doc_id, "message": encode_message(&message[..cut]) }] });
+            decodes_or_refuses(JSON, body.to_string().as_bytes())?;
+            // Some prefixes are whole sync messages to Automerge (its trailing fields are
+            // optional): those pass here, and their merge answers 400 if they do not apply.
+            let cut_short = serde_json::json!({ "docs": [{ "docId": "chat:1", "message": encode_message(&message[..cut]) }] });
+            decodes_or_refuses(JSON, cut_short.to_string().as_bytes())?;
+        }
+
+        #[test]
+        fn any_json_value_gets_an_answer_or_a_4xx(value in json_value()) {
+            decodes_or_refuses(JSON, value.to_string().as_bytes())?;
+            decodes_or_refuses(JSON, serde_json::json!({ "docs": [value] }).to_string().as_bytes())?;
+        }
+    }
+
+    /// Arbitrary JSON, nested a few levels, with the request's own keys among the names.
+    fn json_value() -> impl Strategy<Value = serde_json::Value> {
+        let key = prop_oneof![
+            Just("docs".to_owned()),
+            Just("docId".to_owned()),
+            Just("message".to_owned()),
+            Just("cursor".to_owned()),
+            Just("owner".to_owned()),
+            "[a-z]{1,6}"
+        ];
+        let leaf = prop_oneof![
+            Just(serde_json::Value::Null),
+            any::<bool>().prop_map(serde_json::Value::from),
+            any::<i64>().prop_map(serde_json::Value::from),
+            any::<f64>().prop_map(serde_json::Value::from),
+            ".{0,40}".prop_map(serde_json::Value::from),
+        ];
+        leaf.prop_recursive(4, 64, 8, move |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..8).prop_map(serde_json::Value::from),
+                proptest::collection::btree_map(key.clone(), inner, 0..6)
+                    .prop_map(|m| serde_json::Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
 
     #[test]
     fn a_reader_changes_only_their_own_access() {
