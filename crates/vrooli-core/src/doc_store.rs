@@ -68,6 +68,11 @@ pub(crate) fn create_from_snapshot(tx: &Transaction<'_>, id: &DocId, data: &[u8]
 }
 
 /// Stores the changes `doc` has beyond `before`, compacting when the log is long.
+///
+/// When the new changes alone would pass [`COMPACT_AFTER`] (a merge that
+/// brought hundreds), the snapshot is written at once: rebuilding each change,
+/// inserting it and deleting it again at the compaction cost more than the
+/// save.
 pub(crate) fn persist(
     tx: &Transaction<'_>,
     id: &DocId,
@@ -75,17 +80,26 @@ pub(crate) fn persist(
     before: &[ChangeHash],
 ) -> Result<usize, CoreError> {
     let key = id.to_string();
+    let new = doc.get_changes_meta(before).len();
+    if new == 0 {
+        return Ok(0);
+    }
+    let pending: i64 =
+        tx.prepare_cached("SELECT pendingChanges FROM doc WHERE id = ?1")?.query_row([&key], |r| r.get(0))?;
+    if pending + new as i64 > COMPACT_AFTER {
+        // No change row is inserted, so the version the sync state counts moves here instead.
+        tx.prepare_cached("INSERT OR IGNORE INTO sync_state (docId) VALUES (?1)")?.execute([&key])?;
+        tx.prepare_cached("UPDATE sync_state SET version = version + 1 WHERE docId = ?1")?.execute([&key])?;
+        compact(tx, &key, doc)?;
+        return Ok(new);
+    }
     let mut insert = tx.prepare_cached("INSERT OR IGNORE INTO doc_change (docId, hash, data) VALUES (?1, ?2, ?3)")?;
     let mut added = 0;
     for change in doc.get_changes(before) {
         added += insert.execute(params![key, change.hash().to_string(), change.raw_bytes()])?;
     }
-    let pending: i64 = tx
-        .prepare_cached("UPDATE doc SET pendingChanges = pendingChanges + ?2 WHERE id = ?1 RETURNING pendingChanges")?
-        .query_row(params![key, added as i64], |r| r.get(0))?;
-    if pending > COMPACT_AFTER {
-        compact(tx, &key, doc)?;
-    }
+    tx.prepare_cached("UPDATE doc SET pendingChanges = pendingChanges + ?2 WHERE id = ?1")?
+        .execute(params![key, added as i64])?;
     Ok(added)
 }
 
