@@ -8,12 +8,17 @@
 //   node peer.mjs server STORAGE_DIR IDS_FILE           load every document from STORAGE_DIR, then
 //                                                      serve them on ws://127.0.0.1:0; prints
 //                                                      "listening on ws://127.0.0.1:PORT"
-//   node peer.mjs client URL IDS_FILE STORAGE_DIR       a fresh repo finds every id, flushes to disk;
-//                                                      prints progress, then one JSON line of results
+//   node peer.mjs client URL IDS_FILE STORAGE_DIR       a fresh repo finds every id (FINDS_IN_FLIGHT at
+//                                                      a time), flushes to disk; prints progress, then
+//                                                      one JSON line of results
 //
 // The client's clock starts when its repo is constructed (the WebSocket opens then) and stops
 // when every document is ready and flushed to its storage: Node's start-up and WebAssembly
 // loading are left out, as the Rust client's process start is.
+
+// package.json pins cbor-extract (under automerge-repo's cbor-x) to 2.2.2 through `overrides`: the
+// registry reachable here serves no 2.2.3 builds of its platform packages, and `npm ci` refused a
+// lock file without them.
 
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -24,6 +29,16 @@ import { NodeFSStorageAdapter } from "@automerge/automerge-repo-storage-nodefs";
 import { WebSocketServer } from "ws";
 
 const [command, ...args] = process.argv.slice(2);
+
+// How many `find`s the client keeps in flight. Requesting all 1,000 documents at once made the
+// server's replies arrive in one burst that the client applies without returning to its event
+// loop (~50-130 ms of Automerge work per document), so it missed the server's keep-alive ping for
+// over 5 s; WebSocketServerAdapter then terminated the socket, and on that disconnect
+// DocSynchronizer.endSync -> #checkDocUnavailable marks every still-requesting handle
+// unavailable (no peer left), so `find` rejected with "Document ... is unavailable". (All at once
+// also runs into DocHandle's fixed 60 s request timeout on a slow machine.) A few finds in flight
+// keep the client's CPU busy just the same, with bursts well under a second.
+const FINDS_IN_FLIGHT = 16;
 
 async function seed(docsDir, storageDir, idsFile) {
   const repo = new Repo({ storage: new NodeFSStorageAdapter(storageDir), network: [] });
@@ -50,9 +65,10 @@ async function server(storageDir, idsFile) {
     sharePolicy: async () => false,
   });
   // Every document is loaded before the first client comes (untimed), so the server compared
-  // with has them all in memory. Known problem, cause not pinned down: at full scale (1,000
-  // documents of ~100 messages, all requested at once) the client rejects one document as
-  // "unavailable" after 150-200 are ready, with or without this preload; 200 small documents pass.
+  // with has them all in memory. It keeps automerge-repo's default keep-alive, which cut off a
+  // client that found all 1,000 documents at once (applying the burst of replies kept it from
+  // answering a ping for over 5 s, and the disconnect marked every pending document unavailable),
+  // so the client keeps only FINDS_IN_FLIGHT finds in flight.
   const ids = JSON.parse(await readFile(idsFile, "utf8"));
   for (const id of ids) {
     await repo.find(id);
@@ -82,18 +98,21 @@ async function client(url, idsFile, storageDir) {
   });
   let ready = 0;
   let shown = 0;
-  const handles = await Promise.all(
-    ids.map(async (id) => {
-      const handle = await repo.find(id);
+  const handles = new Array(ids.length);
+  let next = 0;
+  const finder = async () => {
+    while (next < ids.length) {
+      const i = next++;
+      handles[i] = await repo.find(ids[i]);
       ready += 1;
       const now = performance.now();
       if (now - shown >= 250 || ready === ids.length) {
         shown = now;
         console.error(`automerge-repo: ${ready}/${ids.length} documents (${((now - started) / 1000).toFixed(2)} s)`);
       }
-      return handle;
-    }),
-  );
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(FINDS_IN_FLIGHT, ids.length) }, finder));
   const found = performance.now();
   await repo.flush();
   const seconds = (performance.now() - started) / 1000;
