@@ -18,13 +18,14 @@ use crate::doc_id::DocId;
 use crate::error::CoreError;
 use crate::genesis::genesis;
 
-/// Changes kept beside the snapshot before it is rewritten. Loading is what
-/// this trades against: a stored change applies at ~0.13 ms while the same
-/// change inside a snapshot loads at ~0.05 ms, and `save()` of a
-/// 1,000-message bucket costs ~3 ms (release, measured with
-/// `examples/prof_load.rs`); at 256 a cold bucket spent ~30 ms applying its
-/// tail, at 32 it spends ~4 ms, for one save every 32 writes.
-pub(crate) const COMPACT_AFTER: i64 = 32;
+/// Changes kept beside the snapshot before it is rewritten: loading trades
+/// against posting. A stored change applies at ~0.13 ms while the same change
+/// inside a snapshot loads at ~0.05 ms, so a long tail slows a cold load
+/// (~30 ms at 256); but every compaction (a `save()` and a snapshot write,
+/// several ms for a 1,000-message bucket) lands on one post, and at 32 those
+/// posts made up 3% of them and set the p99 (12 ms). At 128 they stay under
+/// 1% (`examples/prof_load.rs` and the documents bench measure both).
+pub(crate) const COMPACT_AFTER: i64 = 128;
 /// Documents kept loaded; a bucket of messages is well under a megabyte.
 pub(crate) const CACHE_DOCS: usize = 64;
 
