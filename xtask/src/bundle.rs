@@ -1,11 +1,11 @@
 //! `cargo xtask bundle`: the `.deb`, built by the Tauri CLI (npm `@tauri-apps/cli`, pinned in
-//! `ui/package.json`) from `tauri.conf.json`, with a release build of the app.
+//! `ui/package.json`) from `tauri.conf.json`, with a release build of the app (`--debug`: a
+//! debug build, which reuses most of the test build and takes a minute or two instead of five).
 //!
 //! `--check` then proves the package: its contents list holds the binary, the desktop file and
 //! an icon in every size; it installs with `dpkg -i`; the installed binary starts under Xvfb on
 //! a fresh data dir, loads its embedded UI and answers the UI's first command (seen in its
-//! log); and it is removed again with `dpkg -r`. The release build makes this take minutes, so
-//! it is not part of `cargo xtask test`.
+//! log); and it is removed again with `dpkg -r`. `cargo xtask test` runs it with `--debug`.
 
 use std::{
     fs::{self, File},
@@ -28,11 +28,11 @@ const ICON_SIZES: &[&str] =
     &["16x16", "24x24", "32x32", "48x48", "64x64", "128x128", "256x256", "256x256@2", "512x512"];
 const STARTUP: Duration = Duration::from_secs(60);
 
-pub fn run(root: &Path, check: bool) -> Result<()> {
+pub fn run(root: &Path, check: bool, profile: desktop::Profile) -> Result<()> {
     system_deps::ensure()?;
     ui::ensure_deps(root)?;
     let started = Instant::now();
-    let deb = build(root)?;
+    let deb = build(root, profile)?;
     eprintln!("bundle: {} in {:.0}s", deb.display(), started.elapsed().as_secs_f64());
     if check {
         let started = Instant::now();
@@ -43,13 +43,17 @@ pub fn run(root: &Path, check: bool) -> Result<()> {
     Ok(())
 }
 
-/// Builds the UI, then the `.deb` (release build); returns the package's path.
-fn build(root: &Path) -> Result<PathBuf> {
+/// Builds the UI, then the `.deb`; returns the package's path.
+fn build(root: &Path, profile: desktop::Profile) -> Result<PathBuf> {
     ui::build(root)?;
     let cli = root.join("ui/node_modules/.bin/tauri");
     ensure!(cli.is_file(), "{} is missing; `npm ci` in ui/ installs it", cli.display());
-    process::run(Command::new(&cli).current_dir(root).args(["build", "--bundles", "deb", "--ci"]))?;
-    let dir = desktop::target_dir(root).join("release/bundle/deb");
+    let mut args = vec!["build", "--bundles", "deb", "--ci"];
+    if profile == desktop::Profile::Debug {
+        args.push("--debug");
+    }
+    process::run(Command::new(&cli).current_dir(root).args(&args))?;
+    let dir = desktop::target_dir(root).join(profile.name()).join("bundle/deb");
     let newest = fs::read_dir(&dir)
         .with_context(|| format!("cannot read {}", dir.display()))?
         .flatten()

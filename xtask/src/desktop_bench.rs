@@ -56,7 +56,7 @@ pub fn run(root: &Path) -> Result<()> {
     let empty = scratch.path().join("empty");
     let large = scratch.path().join("large");
     fs::create_dir_all(&empty)?;
-    copy_dir(&seeded, &large)?;
+    e2e::copy_dir(&seeded, &large)?;
 
     let baseline = measure(&binary, &driver, &empty, scratch.path(), false)?;
     let figures = measure(&binary, &driver, &large, scratch.path(), true)?;
@@ -78,24 +78,27 @@ fn seed(root: &Path, messages: usize) -> Result<PathBuf> {
     process::cargo(root, &["build", "--release", "--package", "vrooli-core", "--example", "seed"])?;
     let _ = fs::remove_dir_all(&cache);
     let started = Instant::now();
-    process::run(
-        Command::new(target.join("release/examples/seed")).arg(&data).arg(messages.to_string()).arg(CHATS.to_string()),
-    )?;
+    // Half the chats each on two cores at once, then one merged into the other.
+    let seed = target.join("release/examples/seed");
+    let other = cache.join("other");
+    let halves =
+        [(&data, messages / 2, CHATS / 2, 1), (&other, messages - messages / 2, CHATS - CHATS / 2, CHATS / 2 + 1)];
+    let mut children = Vec::new();
+    for (dir, messages, chats, first) in halves {
+        let mut command = Command::new(&seed);
+        command.arg(dir).arg(messages.to_string()).arg(chats.to_string()).arg(first.to_string());
+        eprintln!("$ {} &", process::describe(&command));
+        children.push(command.spawn().with_context(|| format!("cannot start {}", seed.display()))?);
+    }
+    for mut child in children {
+        let status = child.wait()?;
+        ensure!(status.success(), "seeding failed: {status}");
+    }
+    process::run(Command::new(&seed).arg("merge").arg(&data).arg(&other))?;
+    fs::remove_dir_all(&other).with_context(|| format!("cannot remove {}", other.display()))?;
     fs::write(&done, b"").with_context(|| format!("cannot write {}", done.display()))?;
     eprintln!("desktop bench: seeded {messages} messages in {:.0} s", started.elapsed().as_secs_f64());
     Ok(data)
-}
-
-fn copy_dir(from: &Path, to: &Path) -> Result<()> {
-    fs::create_dir_all(to).with_context(|| format!("cannot create {}", to.display()))?;
-    for entry in fs::read_dir(from).with_context(|| format!("cannot read {}", from.display()))? {
-        let entry = entry?;
-        if entry.file_type()?.is_file() {
-            fs::copy(entry.path(), to.join(entry.file_name()))
-                .with_context(|| format!("cannot copy {}", entry.path().display()))?;
-        }
-    }
-    Ok(())
 }
 
 /// Starts the app on `data_dir` [`STARTS`] times; each start measured on its own.
@@ -118,10 +121,7 @@ fn measure(binary: &Path, driver: &Path, data_dir: &Path, scratch: &Path, open_c
         let log = fs::read_to_string(&log_path).unwrap_or_default();
         let mut start = measured.with_context(|| format!("starting the app on {}", data_dir.display()))?;
         start.answered_ms = e2e::logged_ms(&log, "first workspace command answered");
-        start.load_started_ms = log
-            .lines()
-            .find(|l| l.contains("page load") && l.contains("Started"))
-            .and_then(|l| l.split("since_start_ms=").nth(1)?.split_whitespace().next()?.parse().ok());
+        start.load_started_ms = e2e::load_started_ms(&log);
         starts.push(start);
     }
     Ok(starts)
@@ -129,13 +129,9 @@ fn measure(binary: &Path, driver: &Path, data_dir: &Path, scratch: &Path, open_c
 
 fn first_screen(s: &webdriver::Session, group: u32, open_chat: bool) -> Result<Start> {
     s.wait_one("[data-testid=chat-list]", WAIT)?;
-    let paint = s.execute(
-        "const e = performance.getEntriesByType('paint').find(p => p.name === 'first-contentful-paint') \
-         || performance.getEntriesByType('paint')[0]; return e ? e.startTime : null;",
-        &[],
-    )?;
+    let first_paint_ms = e2e::first_paint_ms(s)?;
     let memory = e2e::resident_memory(group);
-    let mut start = Start { first_paint_ms: paint.as_f64(), memory, ..Start::default() };
+    let mut start = Start { first_paint_ms, memory, ..Start::default() };
     if open_chat {
         let item = s.wait_one("[data-testid=chat-item]", WAIT)?;
         let chat = s.attribute(&item, "data-chat-id")?.context("a chat item without data-chat-id")?;

@@ -121,7 +121,7 @@ pub fn seed(dir: &Path, target: &Path) -> Result<Seeded> {
     Ok(seeded)
 }
 
-fn copy_dir(from: &Path, to: &Path) -> Result<()> {
+pub fn copy_dir(from: &Path, to: &Path) -> Result<()> {
     fs::create_dir_all(to).with_context(|| format!("cannot create {}", to.display()))?;
     for entry in fs::read_dir(from).with_context(|| format!("cannot read {}", from.display()))? {
         let entry = entry?;
@@ -330,12 +330,7 @@ fn settings_and_row_counts(ctx: &Ctx<'_>, figures: &mut Figures) -> Result<()> {
     let s = ctx.session;
     // The first screen: the chat list (seeded with one chat) answered through the commands.
     s.wait_one("[data-testid=chat-list]", WAIT)?;
-    let paint = s.execute(
-        "const e = performance.getEntriesByType('paint').find(p => p.name === 'first-contentful-paint') \
-         || performance.getEntriesByType('paint')[0]; return e ? e.startTime : null;",
-        &[],
-    )?;
-    figures.first_paint_ms = paint.as_f64();
+    figures.first_paint_ms = first_paint_ms(s)?;
     figures.memory_at_start = resident_memory(ctx.group);
 
     // The CSP holds in the real window: no eval, no inline script.
@@ -927,6 +922,23 @@ pub fn resident_memory(group: u32) -> Vec<(String, u64)> {
     found
 }
 
+/// The page's first contentful paint, milliseconds after its load started.
+pub fn first_paint_ms(s: &Session) -> Result<Option<f64>> {
+    let paint = s.execute(
+        "const e = performance.getEntriesByType('paint').find(p => p.name === 'first-contentful-paint') \
+         || performance.getEntriesByType('paint')[0]; return e ? e.startTime : null;",
+        &[],
+    )?;
+    Ok(paint.as_f64())
+}
+
+/// When the app's page started loading, milliseconds after process start (from its log).
+pub fn load_started_ms(log: &str) -> Option<f64> {
+    log.lines()
+        .find(|l| l.contains("page load") && l.contains("Started"))
+        .and_then(|l| l.split("since_start_ms=").nth(1)?.split_whitespace().next()?.parse().ok())
+}
+
 /// `since_start_ms` of the first log line containing `message`.
 pub fn logged_ms(log: &str, message: &str) -> Option<f64> {
     let line = log.lines().find(|l| l.contains(message))?;
@@ -943,10 +955,7 @@ pub fn print_memory(memory: &[(String, u64)]) {
 pub fn report(profile: &str, figures: &Figures, memory: &[(String, u64)], log: &str) {
     let ms = |v: Option<f64>| v.map_or_else(|| "not measured".to_owned(), |v| format!("{v:.0} ms"));
     let answered = logged_ms(log, "first workspace command answered");
-    let load_started = log
-        .lines()
-        .find(|l| l.contains("page load") && l.contains("Started"))
-        .and_then(|l| l.split("since_start_ms=").nth(1)?.split_whitespace().next()?.parse::<f64>().ok());
+    let load_started = load_started_ms(log);
     eprintln!("\nspeed figures ({profile} build, Xvfb, this machine):");
     eprintln!("  first screen's command answered after process start: {}", ms(answered));
     eprintln!("  page load started after process start:               {}", ms(load_started));

@@ -31,7 +31,8 @@ enum Task {
     /// Install what is missing, build the UI and the desktop app, and open it on the default
     /// data dir (`VROOLI_DATA_DIR` overrides it).
     Run,
-    /// Everything CI checks: fmt, clippy, Rust tests, UI tests and a desktop smoke test.
+    /// Everything CI checks: fmt, clippy, Rust tests, UI tests, the desktop tests in a real
+    /// window and the `.deb` (debug build) installed and launched.
     Test,
     /// Only the desktop tests of `test`: the scenarios in the real window, screenshots and
     /// speed figures (builds the UI and the app first).
@@ -45,6 +46,9 @@ enum Task {
     Bundle {
         #[arg(long)]
         check: bool,
+        /// Package a debug build (what `cargo xtask test` checks; much quicker to build).
+        #[arg(long)]
+        debug: bool,
     },
     /// `cargo bench --workspace`, passing extra arguments through (after `npm ci` in
     /// `bench/automerge-repo`, the sync bench's automerge-repo peer), then the desktop's figures
@@ -69,7 +73,9 @@ fn main() -> ExitCode {
         Task::Run => run(),
         Task::Test => test(),
         Task::Smoke { release } => smoke(release),
-        Task::Bundle { check } => repo_root().and_then(|root| bundle::run(&root, check)),
+        Task::Bundle { check, debug } => repo_root().and_then(|root| {
+            bundle::run(&root, check, if debug { desktop::Profile::Debug } else { desktop::Profile::Release })
+        }),
         Task::Bench { args } => bench(&args),
         Task::BenchDesktop => repo_root().and_then(|root| desktop_bench::run(&root)),
         Task::Codegen { check } => codegen::run(check),
@@ -114,6 +120,9 @@ fn test() -> Result<()> {
     steps.run("cargo test", || process::cargo(&root, &["test", "--workspace"]))?;
     steps.run("UI tests (vitest)", || ui::test(&root))?;
     steps.run("desktop tests (e2e)", || smoke::run(&root, desktop::Profile::Debug))?;
+    steps.run("desktop bundle (.deb: contents, dpkg -i, launch, dpkg -r)", || {
+        bundle::run(&root, true, desktop::Profile::Debug)
+    })?;
     steps.summary();
     Ok(())
 }
