@@ -90,8 +90,14 @@ fn main() -> ExitCode {
 }
 
 /// The repository root: the parent of this crate's directory.
+///
+/// `cargo run` (which `cargo xtask` is) sets `CARGO_MANIFEST_DIR` for the running binary too;
+/// that one wins over the compile-time value, because two checkouts sharing one
+/// `CARGO_TARGET_DIR` share one xtask binary, which would otherwise work on whichever checkout
+/// built it last.
 fn repo_root() -> Result<PathBuf> {
-    let manifest_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let manifest_dir =
+        std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
     manifest_dir.parent().map(PathBuf::from).context("xtask/ has no parent directory")
 }
 
