@@ -128,7 +128,8 @@ fn measure(binary: &Path, driver: &Path, data_dir: &Path, scratch: &Path, open_c
 }
 
 fn first_screen(s: &webdriver::Session, group: u32, open_chat: bool) -> Result<Start> {
-    s.wait_one("[data-testid=chat-list]", WAIT)?;
+    // The first screen with its data: the chat list, or on an empty data dir its empty state.
+    s.wait_one("[data-testid=chat-list], [data-testid=no-chats]", WAIT)?;
     let first_paint_ms = e2e::first_paint_ms(s)?;
     let memory = e2e::resident_memory(group);
     let mut start = Start { first_paint_ms, memory, ..Start::default() };
