@@ -21,10 +21,11 @@ use crate::genesis::genesis;
 /// Changes kept beside the snapshot before it is rewritten: loading trades
 /// against posting. A stored change applies at ~0.13 ms while the same change
 /// inside a snapshot loads at ~0.05 ms, so a long tail slows a cold load
-/// (~30 ms at 256); but every compaction (a `save()` and a snapshot write,
-/// several ms for a 1,000-message bucket) lands on one post, and at 32 those
-/// posts made up 3% of them and set the p99 (12 ms). At 128 they stay under
-/// 1% (`examples/prof_load.rs` and the documents bench measure both).
+/// (~30 ms at 256); every compaction (a `save()`, ~3 ms for a 1,000-message
+/// bucket, and a snapshot write) lands on one post. At 128 compactions are
+/// under 1% of posts. The post p99 (12–16 ms in the documents bench) stayed
+/// the same at 32 and at 128, so compaction is not what sets it
+/// (`examples/prof_load.rs` and the documents bench measure both).
 pub(crate) const COMPACT_AFTER: i64 = 128;
 /// Documents kept loaded; a bucket of messages is well under a megabyte.
 pub(crate) const CACHE_DOCS: usize = 64;
@@ -70,10 +71,10 @@ pub(crate) fn create_from_snapshot(tx: &Transaction<'_>, id: &DocId, data: &[u8]
 
 /// Stores the changes `doc` has beyond `before`, compacting when the log is long.
 ///
-/// When the new changes alone would pass [`COMPACT_AFTER`] (a merge that
-/// brought hundreds), the snapshot is written at once: rebuilding each change,
-/// inserting it and deleting it again at the compaction cost more than the
-/// save.
+/// When the stored tail plus the new changes would pass [`COMPACT_AFTER`],
+/// the snapshot is written at once instead of the changes: for a merge that
+/// brought hundreds, rebuilding, inserting and then deleting each change cost
+/// more than the save.
 pub(crate) fn persist(
     tx: &Transaction<'_>,
     id: &DocId,
