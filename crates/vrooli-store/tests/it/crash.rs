@@ -84,7 +84,7 @@ struct Run {
 /// Starts a writer and kills it: an early run within 30 ms of spawn
 /// (the child needs about 15 ms in a debug build to open the store and
 /// acknowledge its first write, so these often land during the open and its
-/// recovery of the last kill), the rest up to 150 ms after the first
+/// recovery of the last kill), a late one up to 150 ms after the first
 /// acknowledged write, in the middle of writing.
 fn write_and_kill(dir: &Path, chat_id: i64, early: bool, rng: &mut SmallRng) -> Run {
     let mut child = KillOnDrop(
