@@ -203,8 +203,8 @@ fn post_over_hours(
     Ok(ids)
 }
 
-/// Times `POSTS` posts into `chat` at one message every 3.6 s (one hour's
-/// bucket filling to 1,000), after `WARMUP` untimed ones.
+/// Times `POSTS` posts into `chat` at one message every 3.5 s (a busy hour:
+/// each ten-minute bucket fills to ~170), after `WARMUP` untimed ones.
 fn timed_posts(
     ws: &mut Workspace,
     clock: &BenchClock,
@@ -341,7 +341,7 @@ fn big_chat(
     let (fewest, most) = (per_bucket.values().min().copied(), per_bucket.values().max().copied());
     let (rss_built, _) = memory_mb()?;
     notes.push(format!(
-        "built the 100k chat with post_message in {:.1} s ({:.0} posts/s): {} hourly buckets of {}–{} messages; VmRSS {rss_built:.0} MB",
+        "built the 100k chat with post_message in {:.1} s ({:.0} posts/s): {} buckets of {}–{} messages; VmRSS {rss_built:.0} MB",
         build.as_secs_f64(),
         BIG_MESSAGES as f64 / build.as_secs_f64(),
         per_bucket.len(),

@@ -4,7 +4,8 @@
 //! that save. Behind the choice of `doc_store::COMPACT_AFTER`.
 //!
 //! `cargo run --release -p vrooli-core --example prof_load -- [MESSAGES]`
-//! (default 1,000, all posted within one hour, so into one bucket).
+//! (default 1,000, all posted within seconds of one bucket's start, so into one
+//! bucket, however large: this measures size, not the bucket width).
 
 use std::error::Error;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -16,8 +17,9 @@ use vrooli_model::{Clock, SystemClock, Timestamp};
 use vrooli_store::DataDir;
 
 const HOUR: i64 = 3_600_000_000;
+const BUCKET: i64 = vrooli_core::BUCKET_MILLIS * 1_000;
 
-/// Moves a millisecond at each reading: a thousand posts stay within the hour.
+/// Moves a millisecond at each reading: a thousand posts stay within one bucket.
 struct StepClock(AtomicI64);
 
 impl Clock for StepClock {
@@ -30,7 +32,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let messages: usize = std::env::args().nth(1).map(|s| s.parse()).transpose()?.unwrap_or(1_000);
     let dir = tempfile::tempdir()?;
     let start = SystemClock.now().as_micros() - 100 * HOUR;
-    let start = start - start.rem_euclid(HOUR);
+    let start = start - start.rem_euclid(BUCKET);
     let data_dir = DataDir::resolve(Some(dir.path().to_path_buf()))?;
     let mut ws = Workspace::open_with_clock(&data_dir, Box::new(StepClock(AtomicI64::new(start))))?;
     let chat = ws.create_chat("Profile", "en")?;

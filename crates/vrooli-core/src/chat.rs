@@ -1,5 +1,5 @@
 //! Chats: a header document (`chat`, translations by language, participants
-//! and invites by user) and hourly message buckets (`messages` by id).
+//! and invites by user) and ten-minute message buckets (`messages` by id).
 //!
 //! Merge rules:
 //! - message text and translation names/descriptions are Automerge text:
@@ -205,8 +205,7 @@ impl Workspace {
             };
             let row = edited.clone().into_values();
             validate(ChatMessage::TABLE, &row, Operation::Update)?;
-            let id = DocId::messages_of(edited.chat_id, message_id);
-            let mut doc = t.take_doc(&id, false)?.ok_or_else(|| inconsistent(&id, "missing"))?;
+            let (id, mut doc) = message_doc(t, edited.chat_id, message_id)?;
             t.change(&mut doc, format!("edit message {message_id}"), |tx| {
                 let messages = collection(tx, &id, "messages")?;
                 let obj = map_at(tx, &messages, &message_id.to_string())?
@@ -227,8 +226,7 @@ impl Workspace {
                     .ok_or(CoreError::NotFound { entity: "chat_message", id: message_id.to_string() })?;
             let chat = int(ChatMessage::TABLE, &current, "chatId").unwrap_or_default();
             own_message(t, message_id, int(ChatMessage::TABLE, &current, "userId"), "delete")?;
-            let id = DocId::messages_of(chat, message_id);
-            let mut doc = t.take_doc(&id, false)?.ok_or_else(|| inconsistent(&id, "missing"))?;
+            let (id, mut doc) = message_doc(t, chat, message_id)?;
             t.change(&mut doc, format!("delete message {message_id}"), |tx| {
                 let messages = collection(tx, &id, "messages")?;
                 tx.delete(&messages, message_id.to_string())?;
@@ -243,6 +241,24 @@ impl Workspace {
 
 /// Re-projects a whole chat header: the chat row and every keyed collection,
 /// deleting rows the document no longer has.
+/// Takes the bucket that holds a stored message: its ten-minute bucket, or
+/// the hourly one an earlier build wrote it to.
+pub(crate) fn message_doc(t: &mut Tx<'_, '_>, chat: i64, message_id: i64) -> Result<(DocId, Automerge), CoreError> {
+    let id = DocId::messages_of(chat, message_id);
+    let legacy = DocId::legacy_messages_of(chat, message_id);
+    if let Some(doc) = t.take_doc(&id, false)? {
+        let messages = collection(&doc, &id, "messages")?;
+        if map_at(&doc, &messages, &message_id.to_string())?.is_some() {
+            return Ok((id, doc));
+        }
+        t.put_doc(id, doc)?;
+    }
+    match t.take_doc(&legacy, false)? {
+        Some(doc) => Ok((legacy, doc)),
+        None => Err(inconsistent(&id, format!("message {message_id} missing"))),
+    }
+}
+
 /// Only a message's author edits or deletes it (see `account::may_change`).
 fn own_message(t: &mut Tx<'_, '_>, message_id: i64, author: Option<i64>, action: &str) -> Result<(), CoreError> {
     if crate::account::may_change(t, author)? {
@@ -332,7 +348,7 @@ pub(crate) fn project_messages(
         let table = ChatMessage::TABLE;
         if int(table, &row, "id") != Some(message_id)
             || int(table, &row, "chatId") != Some(chat)
-            || DocId::bucket_of(message_id) != bucket
+            || !DocId::holds_message(bucket, message_id)
         {
             return Err(inconsistent(id, format!("message {key} does not belong in this bucket")));
         }
@@ -372,4 +388,79 @@ pub(crate) fn project_messages(
 pub(crate) fn all_messages(doc: &Automerge, id: &DocId) -> Result<BTreeSet<String>, CoreError> {
     let messages = collection(doc, id, "messages")?;
     Ok(doc.keys(&messages).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vrooli_model::{Clock, Timestamp};
+    use vrooli_store::DataDir;
+
+    /// Mid-way through a ten-minute window, so both posts share it.
+    struct Fixed;
+    impl Clock for Fixed {
+        fn now(&self) -> Timestamp {
+            Timestamp::from_micros(1_780_000_500_000_000)
+        }
+    }
+
+    /// Writes a message the way builds with hourly buckets did.
+    fn post_into_hour(ws: &mut Workspace, chat_id: i64, text: &str) -> Result<i64, CoreError> {
+        ws.transact(|t| {
+            let now = t.now();
+            let author = crate::refs::local_user(t)?;
+            let message = ChatMessage {
+                id: t.next_id(),
+                created_at: now,
+                updated_at: now,
+                language: "en".into(),
+                text: text.into(),
+                chat_id,
+                user_id: Some(author),
+                ..Default::default()
+            };
+            let row = message.clone().into_values();
+            let id = DocId::legacy_messages_of(chat_id, message.id);
+            let mut doc = t.take_doc(&id, true)?.ok_or_else(|| inconsistent(&id, "not created"))?;
+            t.change(&mut doc, format!("post message {}", message.id), |tx| {
+                let messages = collection(tx, &id, "messages")?;
+                let obj = tx.put_object(&messages, message.id.to_string(), ObjType::Map)?;
+                write_row(tx, &obj, &MESSAGE, &row)
+            })?;
+            t.w.put_row(ChatMessage::TABLE, row)?;
+            t.put_doc(id, doc)?;
+            Ok(message.id)
+        })
+    }
+
+    #[test]
+    fn messages_left_in_hourly_buckets_still_edit_react_and_delete() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let mut ws = Workspace::open_with_clock(&DataDir::at(dir.path()), Box::new(Fixed))?;
+        let chat = ws.create_chat("Older data", "en")?.id;
+        let old = post_into_hour(&mut ws, chat, "written hourly")?;
+        // A new post beside it in the same ten minutes: that bucket exists
+        // but does not hold the old message, so the lookup must go on.
+        let new = ws.post_message(chat, "written now", "en", None)?.id;
+        let hour = DocId::legacy_messages_of(chat, old);
+        let ten_minutes = DocId::messages_of(chat, new);
+        assert_ne!(hour, ten_minutes);
+        assert_eq!(DocId::messages_of(chat, old), ten_minutes, "both made in the same ten minutes");
+
+        ws.clear_cache();
+        let edits_before = ws.history(&hour)?.len();
+        ws.edit_message(old, "written hourly, edited")?;
+        ws.react(old, "👍")?;
+        assert_eq!(ws.history(&hour)?.len(), edits_before + 2, "the edit and the reaction went to the hour's bucket");
+        assert_eq!(ws.doctor()?.differences, Vec::<String>::new());
+        let text: String =
+            ws.store().connection().query_row("SELECT text FROM chat_message WHERE id = ?1", [old], |r| r.get(0))?;
+        assert_eq!(text, "written hourly, edited");
+
+        ws.delete_message(old)?;
+        assert_eq!(ws.doctor()?.differences, Vec::<String>::new());
+        let left: i64 = ws.store().connection().query_row("SELECT count(*) FROM chat_message", [], |r| r.get(0))?;
+        assert_eq!(left, 1, "only the new message is left");
+        Ok(())
+    }
 }

@@ -64,8 +64,7 @@ impl Workspace {
             if emoji.trim().is_empty() {
                 return Err(crate::fields::invalid("reaction", "emoji", "required", "an emoji is required"));
             }
-            let id = DocId::messages_of(chat, message_id);
-            let mut doc = t.take_doc(&id, false)?.ok_or_else(|| inconsistent(&id, "missing"))?;
+            let (id, mut doc) = crate::chat::message_doc(t, chat, message_id)?;
             let message = message_obj(&doc, &id, message_id)?;
             let existing = map_at(&doc, &message, &key(me, emoji))?;
             let reaction = match existing {
@@ -91,8 +90,7 @@ impl Workspace {
         self.transact(|t| {
             let chat = message_chat(t, message_id)?;
             let me = crate::refs::local_user(t)?;
-            let id = DocId::messages_of(chat, message_id);
-            let mut doc = t.take_doc(&id, false)?.ok_or_else(|| inconsistent(&id, "missing"))?;
+            let (id, mut doc) = crate::chat::message_doc(t, chat, message_id)?;
             let message = message_obj(&doc, &id, message_id)?;
             if map_at(&doc, &message, &key(me, emoji))?.is_some() {
                 t.change(&mut doc, format!("take back {emoji} from message {message_id}"), |tx| {

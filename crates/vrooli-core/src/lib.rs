@@ -7,7 +7,7 @@
 //! ([`Workspace`]). Remote changes (bundles now, the sync server later) merge
 //! into the documents and re-project what their patches touched.
 //!
-//! - [`doc_id`]: which document holds what (a chat's messages go to hourly
+//! - [`doc_id`]: which document holds what (a chat's messages go to ten-minute
 //!   buckets named by the message's own id);
 //! - `genesis`: the identical first change every device makes;
 //! - `doc_store`: documents in SQLite (changes, compacted snapshots) and a
@@ -41,7 +41,7 @@ mod sync_state;
 mod workspace;
 
 pub use account::Authorship;
-pub use doc_id::DocId;
+pub use doc_id::{DocId, BUCKET_MILLIS};
 pub use doctor::DoctorReport;
 pub use error::CoreError;
 pub use export::AGGREGATE_TABLES;

@@ -4,7 +4,7 @@
 //! `vrooli-client`), each figure beside a baseline measured in the same run.
 //!
 //! - **fresh pull**: one device posts 100k messages into 1,000 documents
-//!   (10 chats, each a header and 99 hourly buckets of ~101 messages) and
+//!   (10 chats, each a header and 99 ten-minute buckets of ~101 messages) and
 //!   syncs them up (untimed); then a fresh device signs in to the same
 //!   account and pulls everything with `sync_once`, its progress printed.
 //!   Baselines: reading the same documents' bytes from the server's
@@ -71,7 +71,8 @@ use vrooli_store::DataDir;
 type BenchError = Box<dyn Error + Send + Sync>;
 type BenchResult<T> = Result<T, BenchError>;
 
-const HOUR: i64 = 3_600_000_000;
+/// A message bucket's window, in microseconds.
+const BUCKET: i64 = vrooli_core::BUCKET_MILLIS * 1_000;
 const PASSWORD: &str = "bench password 1";
 /// Pause between two live messages, after both devices' sessions ended.
 const LIVE_GAP: Duration = Duration::from_millis(20);
@@ -276,7 +277,7 @@ fn start_server(dir: PathBuf) -> BenchResult<Server> {
 
 // --- devices -------------------------------------------------------------------
 
-/// A clock the seeding device moves by hand, so messages land in chosen hours.
+/// A clock the seeding device moves by hand, so messages land in chosen buckets.
 #[derive(Clone)]
 struct SeedClock(Arc<AtomicI64>);
 
@@ -396,20 +397,20 @@ async fn fresh_pull(root: &Path, scale: &Scale) -> BenchResult<Pulled> {
     let email = "pull@bench.example";
     let session = sign_in(&api, email, true, "seeder").await?;
 
-    // The layout: ~1% of the documents are chat headers, the rest hourly buckets.
+    // The layout: ~1% of the documents are chat headers, the rest message buckets.
     let chats = (scale.docs / 100).max(1);
     let buckets = scale.docs - chats;
     let per_chat: Vec<usize> = (0..chats).map(|c| buckets / chats + usize::from(c < buckets % chats)).collect();
-    let hours = per_chat.iter().copied().max().unwrap_or(0) as i64;
-    let hour_now = now_micros().div_euclid(HOUR) * HOUR;
-    let base = hour_now - (hours + 2) * HOUR;
+    let windows = per_chat.iter().copied().max().unwrap_or(0) as i64;
+    let window_now = now_micros().div_euclid(BUCKET) * BUCKET;
+    let base = window_now - (windows + 2) * BUCKET;
     let clock = SeedClock(Arc::new(AtomicI64::new(base - 60_000_000)));
     let seeder = open_device(root, &api, &session, Some(clock.clone()))?;
     let mut rng = SmallRng::seed_from_u64(0x5eed);
     let words: Vec<&str> = WORDS.split_whitespace().collect();
 
     eprintln!(
-        "fresh pull: seeding {} messages into {chats} chats × up to {hours} hourly buckets ({} documents)…",
+        "fresh pull: seeding {} messages into {chats} chats × up to {windows} buckets ({} documents)…",
         scale.messages, scale.docs
     );
     let started = Instant::now();
@@ -419,18 +420,18 @@ async fn fresh_pull(root: &Path, scale: &Scale) -> BenchResult<Pulled> {
             .map(|c| ws.create_chat(&format!("bench chat {c}"), "en").map(|chat| chat.id))
             .collect::<Result<_, _>>()?
     };
-    // Hours outer, chats inner: the clock only moves forward (ids never go back).
-    let slot = HOUR / chats as i64;
+    // Windows outer, chats inner: the clock only moves forward (ids never go back).
+    let slot = BUCKET / chats as i64;
     let mut bucket = 0usize;
     let mut posted = 0usize;
-    for hour in 0..hours {
+    for window in 0..windows {
         for (c, &chat) in chat_ids.iter().enumerate() {
-            if hour >= per_chat[c] as i64 {
+            if window >= per_chat[c] as i64 {
                 continue;
             }
             let n = scale.messages / buckets + usize::from(bucket < scale.messages % buckets);
             bucket += 1;
-            let start = base + hour * HOUR + c as i64 * slot;
+            let start = base + window * BUCKET + c as i64 * slot;
             let mut ws = lock(&seeder.ws);
             for j in 0..n {
                 clock.0.store(start + (j as i64 + 1) * (slot / (n as i64 + 2)), Ordering::SeqCst);
@@ -438,7 +439,7 @@ async fn fresh_pull(root: &Path, scale: &Scale) -> BenchResult<Pulled> {
             }
             posted += n;
         }
-        if hour % 10 == 9 {
+        if window % 10 == 9 {
             eprintln!("fresh pull: seeded {posted} messages ({:.0} s)", started.elapsed().as_secs_f64());
         }
     }

@@ -14,6 +14,7 @@ use rusqlite::{params_from_iter, Connection, OptionalExtension, Transaction, Tra
 use vrooli_model::validate::validate_row;
 use vrooli_model::{Clock, Entity, Id, IdGenerator, Operation, PublicId, SystemClock, TableDef, Timestamp, Value};
 
+use crate::checkpoint::Checkpointer;
 use crate::data_dir::DataDir;
 use crate::error::StoreError;
 use crate::open::{connect, device_identity, largest_id, prepare_schema};
@@ -29,6 +30,8 @@ pub struct Store {
     ids: IdGenerator,
     clock: Box<dyn Clock>,
     device_id: String,
+    /// Copies the write-ahead log into the database off the write path.
+    checkpointer: Option<Checkpointer>,
 }
 
 impl Store {
@@ -52,7 +55,8 @@ impl Store {
         let identity = device_identity(&conn)?;
         let ids = IdGenerator::with_floor(identity.node, largest_id(&conn)?);
         tracing::debug!(path = %path.display(), device = %identity.device_id, "opened store");
-        Ok(Store { conn, path: path.to_path_buf(), ids, clock, device_id: identity.device_id })
+        let checkpointer = Checkpointer::start(path);
+        Ok(Store { conn, path: path.to_path_buf(), ids, clock, device_id: identity.device_id, checkpointer })
     }
 
     pub fn path(&self) -> &Path {
@@ -76,6 +80,7 @@ impl Store {
             Some(v) => self.conn.execute("INSERT OR REPLACE INTO local_meta (key, value) VALUES (?1, ?2)", [key, v])?,
             None => self.conn.execute("DELETE FROM local_meta WHERE key = ?1", [key])?,
         };
+        self.committed();
         Ok(())
     }
 
@@ -93,7 +98,14 @@ impl Store {
             f(&mut writer)?
         };
         tx.commit().map_err(StoreError::from)?;
+        self.committed();
         Ok(result)
+    }
+
+    fn committed(&self) {
+        if let Some(checkpointer) = &self.checkpointer {
+            checkpointer.nudge();
+        }
     }
 
     /// Runs `f` in a transaction that is always rolled back: for checks that
