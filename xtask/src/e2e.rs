@@ -81,11 +81,11 @@ pub struct Figures {
 }
 
 /// Bump when [`seed_fresh`] writes something else, so a cached seed is not reused.
-const SEED_VERSION: u32 = 3;
+const SEED_VERSION: u32 = 4;
 
 /// The seed's clock: it starts ten days ago and moves 10 s at every reading, so the seeded
-/// chat spans days of hourly message buckets like a real one (posting 10,000 messages within
-/// one minute would put them all in one bucket, which every later post in that hour loads).
+/// chat spans days of message buckets like a real one (posting 10,000 messages within one
+/// minute would put them all in one bucket, which every later post in those ten minutes loads).
 struct SeedClock(AtomicI64);
 
 impl SeedClock {

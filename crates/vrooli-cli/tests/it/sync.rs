@@ -388,7 +388,7 @@ impl Clock for SeedClock {
 }
 
 /// Posts `messages` into a new chat of the device at `dir` through the library, dated over the
-/// past `hours` hours so they fill that many hourly bucket documents: a large first sync.
+/// past `hours` hours so they fill many bucket documents: a large first sync.
 fn seed_hours(dir: &std::path::Path, messages: usize, hours: i64) -> i64 {
     const HOUR: i64 = 3_600_000_000;
     // A post reads the clock a few times; spread the readings over the hours.
@@ -418,12 +418,12 @@ fn a_server_killed_in_the_middle_of_a_large_sync_loses_and_duplicates_nothing() 
     let a = OnlineDevice::new(&keyring);
     let b = OnlineDevice::new(&keyring);
     // Seeded before signing in: ids never go below the largest stored id, so rows written now
-    // would pull every seeded message into the current hour.
+    // would pull every seeded message into the current bucket.
     let chat = seed_hours(a.dir.path(), 600, 300).to_string();
     assert!(a.sign_in("register", &server, EMAIL, PASSWORD).status.success());
     assert!(b.sign_in("login", &server, EMAIL, PASSWORD).status.success());
     let waiting = pending(&a);
-    assert!(waiting > 150, "a chat header and its hourly buckets wait to be sent, not {waiting}");
+    assert!(waiting > 150, "a chat header and its buckets wait to be sent, not {waiting}");
 
     let mut rng = rand::rng();
     let mut interrupted = 0;
