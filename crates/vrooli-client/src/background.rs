@@ -193,6 +193,8 @@ async fn run(
                 None => push_open = false,
                 Some(Push::Connected) => {
                     push_live = true;
+                    // Pushes made while the socket was closed are lost, teams' too.
+                    link.teams_changed();
                     next_run = Instant::now();
                 }
                 Some(Push::Unsupported | Push::Disconnected { .. }) => {
@@ -202,7 +204,11 @@ async fn run(
                         next_run = next_run.min(Instant::now() + config.poll_without_push);
                     }
                 }
-                Some(Push::Event(Event::Changed { .. } | Event::TeamsChanged)) => next_run = Instant::now(),
+                Some(Push::Event(Event::Changed { .. })) => next_run = Instant::now(),
+                Some(Push::Event(Event::TeamsChanged)) => {
+                    link.teams_changed();
+                    next_run = Instant::now();
+                }
                 Some(Push::Event(Event::SignedOut)) => {
                     status.send_replace(SyncStatus::Error {
                         code: "signed_out".into(),
@@ -221,6 +227,10 @@ async fn run(
             }
             () = tokio::time::sleep_until(due) => {
                 local.clear();
+                if !push_live {
+                    // Nothing would say the teams changed.
+                    link.teams_changed();
+                }
                 let outcome = session(&ws, &mut link, &account, &status).await;
                 let brought = link.take_received();
                 if !brought.is_empty() {

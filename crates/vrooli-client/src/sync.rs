@@ -22,10 +22,11 @@
 
 use std::collections::BTreeSet;
 use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 use vrooli_core::{DocId, Workspace};
 use vrooli_protocol::limits::{MAX_DOCS_PER_REQUEST, MAX_ROUNDS};
-use vrooli_protocol::wire::{decode_message, encode_message, DocMessage, Owner, SyncRequest};
+use vrooli_protocol::wire::{decode_message, encode_message, DocMessage, Owner, SyncRequest, SyncResponse};
 use vrooli_protocol::Peer;
 
 use crate::api::{Api, ClientError};
@@ -75,12 +76,27 @@ pub struct Link {
     /// Documents that gained changes from the server since the last [`Link::take_received`],
     /// including during a session that then failed (what it merged stays merged).
     received: BTreeSet<DocId>,
+    /// When a session of this link last brought the teams and invites; `None` makes the next
+    /// session fetch them (so does [`TEAMS_MAX_AGE`]).
+    teams_at: Option<Instant>,
 }
+
+/// How long a link trusts the teams and invites it fetched. The server pushes
+/// `TeamsChanged`, so a connected device rarely needs this; it bounds what a missed push
+/// costs.
+pub const TEAMS_MAX_AGE: Duration = Duration::from_secs(60);
 
 impl Link {
     /// Forgets all sync state: the next session starts from heads.
     pub fn reset(&mut self) {
         self.peer = Peer::default();
+        self.teams_at = None;
+    }
+
+    /// The teams or invites may have changed (the server said so, or its pushes could have
+    /// been missed): the next session fetches them. Other sessions skip those two requests.
+    pub fn teams_changed(&mut self) {
+        self.teams_at = None;
     }
 
     /// The documents that gained changes from the server since the last call, so a UI can
@@ -88,6 +104,50 @@ impl Link {
     pub fn take_received(&mut self) -> Vec<DocId> {
         std::mem::take(&mut self.received).into_iter().collect()
     }
+}
+
+/// Documents per request while a round has many: small enough that the first answer comes
+/// soon and the pipeline stays full, large enough that per-request work (authorisation, the
+/// changed-documents query) stays small beside the documents'.
+pub const PIPELINE_CHUNK: usize = 50;
+
+/// A round's messages as requests: at least one (an empty one still brings `changed`).
+fn requests(outgoing: Vec<DocMessage>) -> Vec<Vec<DocMessage>> {
+    if outgoing.is_empty() {
+        return vec![Vec::new()];
+    }
+    let chunk = PIPELINE_CHUNK.min(MAX_DOCS_PER_REQUEST);
+    let mut outgoing = outgoing.into_iter().peekable();
+    let mut requests = Vec::new();
+    while outgoing.peek().is_some() {
+        requests.push(outgoing.by_ref().take(chunk).collect());
+    }
+    requests
+}
+
+/// A sync request running on a task of its own, so it makes progress (on a multi-threaded
+/// runtime) while the session merges the previous answer. Dropped unanswered (the session
+/// failed or was cancelled), it is aborted, as an awaited request would have been.
+struct InFlight(tokio::task::JoinHandle<Result<SyncResponse, ClientError>>);
+
+impl InFlight {
+    async fn answer(mut self) -> Result<SyncResponse, ClientError> {
+        match (&mut self.0).await {
+            Ok(answer) => answer,
+            Err(e) => Err(ClientError::Decode(format!("the sync request's task ended: {e}"))),
+        }
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+fn send(api: &Api, token: &Token, request: SyncRequest) -> InFlight {
+    let (api, token) = (api.clone(), token.clone());
+    InFlight(tokio::spawn(async move { api.sync(&token, &request).await }))
 }
 
 /// Locks the workspace. A panic in another holder cannot leave it half
@@ -124,10 +184,16 @@ pub async fn sync_session(
 ) -> Result<SyncReport, ClientError> {
     // Teams first: their rows (and memberships) are what team documents point at.
     let me: i64 = user.parse().map_err(|_| ClientError::Decode(format!("user id {user:?}")))?;
-    let (teams, invites) = (api.teams(token).await?, api.invites(token).await?);
+    let teams = match link.teams_at {
+        Some(at) if at.elapsed() < TEAMS_MAX_AGE => None,
+        _ => Some((api.teams(token).await?, api.invites(token).await?)),
+    };
     let (mut known, mut cursor) = {
         let mut ws = lock(ws);
-        ws.apply_teams(me, &teams, &invites)?;
+        if let Some((teams, invites)) = &teams {
+            ws.apply_teams(me, teams, invites)?;
+            link.teams_at = Some(Instant::now());
+        }
         // Documents cached here may lag behind what another connection wrote.
         let version = data_version(&ws);
         if version.is_none() || version != link.data_version {
@@ -175,13 +241,14 @@ pub async fn sync_session(
             converged = true;
             break;
         }
-        let chunks: Vec<Vec<DocMessage>> = if outgoing.is_empty() {
-            vec![Vec::new()]
-        } else {
-            outgoing.chunks(MAX_DOCS_PER_REQUEST).map(<[DocMessage]>::to_vec).collect()
-        };
-        for docs in chunks {
-            let response = api.sync(token, &SyncRequest { cursor, docs }).await?;
+        let mut next_cursor = None;
+        let mut chunks = requests(outgoing).into_iter();
+        // One request ahead: the server answers the next chunk while this device merges the
+        // answer to the last one (on a fresh device both take seconds, on two cores).
+        let mut in_flight = chunks.next().map(|docs| send(api, token, SyncRequest { cursor, docs }));
+        while let Some(request) = in_flight.take() {
+            let response = request.answer().await?;
+            in_flight = chunks.next().map(|docs| send(api, token, SyncRequest { cursor, docs }));
             let mut answers: Vec<(DocId, Vec<u8>)> = Vec::with_capacity(response.docs.len());
             for answer in response.docs {
                 let id: DocId = answer.doc_id.parse()?;
@@ -215,8 +282,11 @@ pub async fn sync_session(
                     Err(_) => tracing::warn!(doc = changed, "ignoring an unknown kind of document"),
                 }
             }
-            cursor = Some(response.cursor);
+            // Requests of one round all start from the round's cursor; the server only ever
+            // moves it forward, so the last answer's is the furthest.
+            next_cursor = Some(response.cursor);
         }
+        cursor = next_cursor.or(cursor);
         progress(Progress {
             round,
             done: settled.len(),

@@ -7,7 +7,6 @@
 //! full-text search and `updatedAt` are kept in step by triggers inside that
 //! same transaction.
 
-mod checkpoint;
 mod data_dir;
 mod error;
 mod migrations;

@@ -14,11 +14,11 @@ use rusqlite::{params_from_iter, Connection, OptionalExtension, Transaction, Tra
 use vrooli_model::validate::validate_row;
 use vrooli_model::{Clock, Entity, Id, IdGenerator, Operation, PublicId, SystemClock, TableDef, Timestamp, Value};
 
-use crate::checkpoint::Checkpointer;
 use crate::data_dir::DataDir;
 use crate::error::StoreError;
 use crate::open::{connect, device_identity, largest_id, prepare_schema};
 use crate::row::{default_value, read_row, Param};
+use vrooli_wal::Checkpointer;
 
 pub const DEFAULT_PAGE_SIZE: u32 = 20;
 pub const MAX_PAGE_SIZE: u32 = 1000;

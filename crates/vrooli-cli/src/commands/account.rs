@@ -53,8 +53,10 @@ pub struct SignIn {
     device_name: Option<String>,
 }
 
+/// Two workers: a sync keeps its next request going while it merges the last answer.
 pub fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
-    tokio::runtime::Builder::new_current_thread()
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
         .enable_all()
         .build()
         .map_err(|e| CliError::Client(ClientError::Unreachable { server: "-".into(), reason: e.to_string() }))

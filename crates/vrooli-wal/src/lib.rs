@@ -1,4 +1,5 @@
-//! Moving the write-ahead log into the database off the write path.
+//! Moving the write-ahead log into the database off the write path, for
+//! the devices' store and the server's SQLite database alike.
 //!
 //! In WAL mode SQLite's default is that the commit which pushes the log past
 //! 1,000 pages copies the whole log into the database file and fsyncs it,
@@ -23,12 +24,19 @@ use rusqlite::{Connection, OpenFlags};
 /// of writes costs one checkpoint rather than one each.
 const SETTLE: Duration = Duration::from_millis(50);
 /// The writer's own checkpoint threshold, in pages: only reached when this
-/// thread cannot keep up.
-pub(crate) const FALLBACK_PAGES: u32 = 16_000;
+/// thread cannot keep up. Set it on the writing connection
+/// (`PRAGMA wal_autocheckpoint`) with [`hand_over`].
+pub const FALLBACK_PAGES: u32 = 16_000;
 
-/// The checkpointing thread of one store. Dropping it runs a last checkpoint
+/// Makes `writer` leave checkpoints to a [`Checkpointer`] but for the
+/// fallback size.
+pub fn hand_over(writer: &Connection) -> rusqlite::Result<()> {
+    writer.pragma_update(None, "wal_autocheckpoint", FALLBACK_PAGES)
+}
+
+/// The checkpointing thread of one database. Dropping it runs a last checkpoint
 /// and waits for the thread.
-pub(crate) struct Checkpointer {
+pub struct Checkpointer {
     nudge: Option<SyncSender<()>>,
     thread: Option<JoinHandle<()>>,
 }
@@ -37,7 +45,7 @@ impl Checkpointer {
     /// Starts the thread on its own connection to `path`. `None` (with a
     /// warning) if that cannot be done: the writer's own checkpoints still
     /// keep the log bounded, only slower.
-    pub(crate) fn start(path: &Path) -> Option<Checkpointer> {
+    pub fn start(path: &Path) -> Option<Checkpointer> {
         let conn = match Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE) {
             Ok(conn) => conn,
             Err(error) => {
@@ -55,7 +63,7 @@ impl Checkpointer {
     }
 
     /// Tells the thread a write committed. Never blocks.
-    pub(crate) fn nudge(&self) {
+    pub fn nudge(&self) {
         if let Some(nudge) = &self.nudge {
             // Full means a checkpoint is already due: nothing to add.
             let _ = nudge.try_send(());
@@ -103,7 +111,7 @@ fn settle(nudged: &Receiver<()>) -> bool {
 
 /// One passive checkpoint: the log's size and how much of it is now in the
 /// database, in pages.
-pub(crate) fn checkpoint(conn: &Connection) -> rusqlite::Result<(i64, i64)> {
+pub fn checkpoint(conn: &Connection) -> rusqlite::Result<(i64, i64)> {
     conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| Ok((r.get(1)?, r.get(2)?)))
 }
 
