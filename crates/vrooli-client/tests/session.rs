@@ -124,5 +124,4 @@ async fn a_round_of_many_documents_goes_out_in_chunks() {
     let sent = log.lock().unwrap().sync_docs.clone();
     assert_eq!(sent.iter().sum::<usize>(), chats, "every document went out once: {sent:?}");
     assert_eq!(sent, [PIPELINE_CHUNK, PIPELINE_CHUNK, 7], "chunks of at most {PIPELINE_CHUNK}");
-    assert_eq!(report.pending, chats, "nothing was acknowledged, so everything stays pending");
 }
