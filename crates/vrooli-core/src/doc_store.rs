@@ -63,8 +63,17 @@ pub(crate) fn create(tx: &Transaction<'_>, id: &DocId, actor: &ActorId) -> Resul
 
 /// Stores a document this device has never had, arriving whole: its data
 /// becomes the snapshot (no change rows to write and then compact away).
-pub(crate) fn create_from_snapshot(tx: &Transaction<'_>, id: &DocId, data: &[u8]) -> Result<(), CoreError> {
-    tx.prepare_cached("INSERT INTO doc (id, snapshot) VALUES (?1, ?2)")?.execute(params![id.to_string(), data])?;
+pub(crate) fn create_from_snapshot(
+    tx: &Transaction<'_>,
+    id: &DocId,
+    data: &[u8],
+    heads: &[ChangeHash],
+) -> Result<(), CoreError> {
+    tx.prepare_cached("INSERT INTO doc (id, snapshot, heads) VALUES (?1, ?2, ?3)")?.execute(params![
+        id.to_string(),
+        data,
+        heads_text(heads)
+    ])?;
     // Counted like stored changes, so sync knows the server may not have it yet.
     tx.prepare_cached("INSERT OR IGNORE INTO sync_state (docId, version) VALUES (?1, 1)")?.execute([id.to_string()])?;
     Ok(())
@@ -89,21 +98,49 @@ pub(crate) fn persist(
     }
     let pending: i64 =
         tx.prepare_cached("SELECT pendingChanges FROM doc WHERE id = ?1")?.query_row([&key], |r| r.get(0))?;
-    if pending + new as i64 > COMPACT_AFTER {
+    let added = if pending + new as i64 > COMPACT_AFTER {
         // No change row is inserted, so the version the sync state counts moves here instead.
         tx.prepare_cached("INSERT OR IGNORE INTO sync_state (docId) VALUES (?1)")?.execute([&key])?;
         tx.prepare_cached("UPDATE sync_state SET version = version + 1 WHERE docId = ?1")?.execute([&key])?;
         compact(tx, &key, doc)?;
-        return Ok(new);
-    }
-    let mut insert = tx.prepare_cached("INSERT OR IGNORE INTO doc_change (docId, hash, data) VALUES (?1, ?2, ?3)")?;
-    let mut added = 0;
-    for change in doc.get_changes(before) {
-        added += insert.execute(params![key, change.hash().to_string(), change.raw_bytes()])?;
-    }
-    tx.prepare_cached("UPDATE doc SET pendingChanges = pendingChanges + ?2 WHERE id = ?1")?
-        .execute(params![key, added as i64])?;
+        new
+    } else {
+        let mut insert =
+            tx.prepare_cached("INSERT OR IGNORE INTO doc_change (docId, hash, data) VALUES (?1, ?2, ?3)")?;
+        let mut added = 0;
+        for change in doc.get_changes(before) {
+            added += insert.execute(params![key, change.hash().to_string(), change.raw_bytes()])?;
+        }
+        tx.prepare_cached("UPDATE doc SET pendingChanges = pendingChanges + ?2 WHERE id = ?1")?
+            .execute(params![key, added as i64])?;
+        added
+    };
+    // After the change rows: inserting them cleared the heads (migration V6).
+    tx.prepare_cached("UPDATE doc SET heads = ?2 WHERE id = ?1")?
+        .execute(params![key, heads_text(&doc.get_heads())])?;
     Ok(added)
+}
+
+/// Heads as stored (`doc.heads`, `sync_state.sharedHeads`): sorted, comma-separated.
+pub(crate) fn heads_text(heads: &[ChangeHash]) -> String {
+    let mut heads = heads.to_vec();
+    heads.sort();
+    heads.iter().map(ToString::to_string).collect::<Vec<_>>().join(",")
+}
+
+/// The heads a document is stored at, without loading it; `None` when the
+/// document is not here or its heads were not recorded (see migration V6).
+pub(crate) fn stored_heads(conn: &rusqlite::Connection, id: &DocId) -> Result<Option<Vec<ChangeHash>>, CoreError> {
+    let text: Option<Option<String>> = conn
+        .prepare_cached("SELECT heads FROM doc WHERE id = ?1")?
+        .query_row([id.to_string()], |r| r.get(0))
+        .optional()?;
+    let Some(text) = text.flatten() else { return Ok(None) };
+    if text.is_empty() {
+        return Ok(Some(Vec::new()));
+    }
+    // Unreadable heads are unknown heads: the caller loads the document instead.
+    Ok(text.split(',').map(str::parse).collect::<Result<Vec<ChangeHash>, _>>().ok())
 }
 
 fn compact(tx: &Transaction<'_>, key: &str, doc: &Automerge) -> Result<(), CoreError> {

@@ -75,7 +75,7 @@ pub(crate) fn adopt(
         });
     }
     doc.set_actor(t.actor().clone());
-    doc_store::create_from_snapshot(t.w.transaction(), id, data)?;
+    doc_store::create_from_snapshot(t.w.transaction(), id, data, &doc.get_heads())?;
     project_all(t, id, &doc)?;
     t.adopt_doc(*id, doc);
     Ok(())

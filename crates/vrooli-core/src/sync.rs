@@ -23,7 +23,14 @@ impl Workspace {
     /// A document the peer is known to hold exactly as it is here is not even loaded: a sync
     /// round walks every document, and loading hundreds of settled ones was most of its cost.
     pub fn sync_outgoing(&mut self, peer: &mut Peer, id: &DocId) -> Result<Option<Vec<u8>>, CoreError> {
-        if self.cache.heads(id).is_some_and(|heads| peer.settled(&id.to_string(), heads)) {
+        let settled = match self.cache.heads(id) {
+            Some(heads) => peer.settled(&id.to_string(), heads),
+            // Not written since the cache was cleared (e.g. another process wrote): the
+            // recorded heads say the same without a load.
+            None => doc_store::stored_heads(self.store.connection(), id)?
+                .is_some_and(|heads| peer.settled(&id.to_string(), &heads)),
+        };
+        if settled {
             return Ok(None);
         }
         let doc = match self.cache.take(id) {

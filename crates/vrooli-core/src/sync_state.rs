@@ -4,8 +4,9 @@
 //!
 //! A document is *pending* while its version is past that mark. Counting
 //! pending documents reads one small table and never loads a document.
-//! Marking loads only the documents that changed since their last mark, in
-//! one write transaction, and marks a document only if it is still at the
+//! Marking reads the recorded heads of the documents that changed since their
+//! last mark (loading only those whose heads are not recorded), in one write
+//! transaction, and marks a document only if it is still at the
 //! heads the server acknowledged: a change made in between — by this
 //! process or by another one on the same database — keeps it pending.
 
@@ -21,9 +22,7 @@ use crate::workspace::{Tx, Workspace};
 
 /// Marks a document that just arrived whole from the server as shared at `heads`.
 pub(crate) fn mark_adopted(t: &mut Tx<'_, '_>, id: &DocId, heads: &[automerge::ChangeHash]) -> Result<(), CoreError> {
-    let mut heads = heads.to_vec();
-    heads.sort();
-    let text = heads.iter().map(ToString::to_string).collect::<Vec<_>>().join(",");
+    let text = doc_store::heads_text(heads);
     t.w.transaction()
         .prepare_cached("UPDATE sync_state SET sharedVersion = version, sharedHeads = ?2 WHERE docId = ?1")?
         .execute(params![id.to_string(), text])?;
@@ -71,15 +70,19 @@ impl Workspace {
                 }
                 let Some(sent) = peer.sent_heads(&key) else { continue };
                 // From the database, not the cache: another connection may have written since.
-                let Some(doc) = doc_store::load(tx, &id, actor)? else { continue };
-                let mut heads = doc.get_heads();
-                heads.sort();
-                let mut sent = sent.to_vec();
-                sent.sort();
-                if heads != sent {
+                // The recorded heads when there are some; loading a busy bucket cold took
+                // tens of milliseconds, once per document of every session.
+                let heads = match doc_store::stored_heads(tx, &id)? {
+                    Some(heads) => heads,
+                    None => match doc_store::load(tx, &id, actor)? {
+                        Some(doc) => doc.get_heads(),
+                        None => continue,
+                    },
+                };
+                let text = doc_store::heads_text(&heads);
+                if text != doc_store::heads_text(sent) {
                     continue;
                 }
-                let text = heads.iter().map(ToString::to_string).collect::<Vec<_>>().join(",");
                 tx.prepare_cached("UPDATE sync_state SET sharedVersion = ?2, sharedHeads = ?3 WHERE docId = ?1")?
                     .execute(params![key, version, text])?;
                 marked += 1;
@@ -174,5 +177,63 @@ mod tests {
         let ids = converge(&mut b, &mut pb, &mut server, &mut psb);
         assert_eq!(b.mark_shared(&pb, &ids).unwrap(), 2);
         assert_eq!(b.pending_documents().unwrap(), 0);
+    }
+
+    /// Every document's recorded heads are the heads it loads with.
+    fn assert_heads_recorded(ws: &Workspace) {
+        for id in ws.documents().unwrap() {
+            let loaded = doc_store::load(ws.store.connection(), &id, &ws.actor).unwrap().unwrap();
+            let recorded = doc_store::stored_heads(ws.store.connection(), &id).unwrap();
+            assert_eq!(recorded, Some(loaded.get_heads()), "{id}");
+        }
+    }
+
+    #[test]
+    fn every_kind_of_write_records_the_heads() {
+        let (da, db, ds) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let (mut a, mut b, mut server) = (workspace(&da), workspace(&db), workspace(&ds));
+        let chat = a.create_chat("Plans", "en").unwrap();
+        assert_heads_recorded(&a);
+        // Past the compaction threshold: the snapshot path records them too.
+        for i in 0..doc_store::COMPACT_AFTER + 5 {
+            a.post_message(chat.id, &format!("message {i}"), "en", None).unwrap();
+        }
+        assert_heads_recorded(&a);
+        // Arriving whole (adopted), then merged change by change.
+        b.import_bundle(&a.export_bundle(None).unwrap()).unwrap();
+        assert_heads_recorded(&b);
+        b.post_message(chat.id, "from b", "en", None).unwrap();
+        let (mut pb, mut ps) = (Peer::default(), Peer::default());
+        converge(&mut b, &mut pb, &mut server, &mut ps);
+        assert_heads_recorded(&server);
+        a.import_bundle(&b.export_bundle(None).unwrap()).unwrap();
+        assert_heads_recorded(&a);
+    }
+
+    #[test]
+    fn a_document_without_recorded_heads_is_loaded_to_mark_it() {
+        let (da, ds) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let (mut a, mut server) = (workspace(&da), workspace(&ds));
+        a.create_chat("Plans", "en").unwrap();
+        let (mut pa, mut ps) = (Peer::default(), Peer::default());
+        let ids = converge(&mut a, &mut pa, &mut server, &mut ps);
+        // As stored by a build before migration V6.
+        a.store.connection().execute("UPDATE doc SET heads = NULL", []).unwrap();
+        assert_eq!(a.mark_shared(&pa, &ids).unwrap(), 1);
+        assert_eq!(a.pending_documents().unwrap(), 0);
+    }
+
+    #[test]
+    fn storing_a_change_row_alone_forgets_the_heads() {
+        let da = tempfile::tempdir().unwrap();
+        let mut a = workspace(&da);
+        let chat = a.create_chat("Plans", "en").unwrap();
+        let id = DocId::Chat(chat.id);
+        assert!(doc_store::stored_heads(a.store.connection(), &id).unwrap().is_some());
+        a.store
+            .connection()
+            .execute("INSERT INTO doc_change (docId, hash, data) VALUES (?1, 'x', x'00')", [id.to_string()])
+            .unwrap();
+        assert_eq!(doc_store::stored_heads(a.store.connection(), &id).unwrap(), None, "unknown, so loaded");
     }
 }
