@@ -204,7 +204,10 @@ async fn run(
                         next_run = next_run.min(Instant::now() + config.poll_without_push);
                     }
                 }
-                Some(Push::Event(Event::Changed { .. })) => next_run = Instant::now(),
+                Some(Push::Event(Event::Changed { docs, .. })) => {
+                    link.server_changed(&docs);
+                    next_run = Instant::now();
+                }
                 Some(Push::Event(Event::TeamsChanged)) => {
                     link.teams_changed();
                     next_run = Instant::now();

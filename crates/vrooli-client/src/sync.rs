@@ -99,6 +99,15 @@ impl Link {
         self.teams_at = None;
     }
 
+    /// The server says these documents changed (a push): whatever this link believed the
+    /// server held of them is out of date, so the next session asks about each again rather
+    /// than skipping it as settled.
+    pub fn server_changed(&mut self, docs: &[String]) {
+        for doc in docs {
+            self.peer.forget(doc);
+        }
+    }
+
     /// The documents that gained changes from the server since the last call, so a UI can
     /// refresh what shows them.
     pub fn take_received(&mut self) -> Vec<DocId> {

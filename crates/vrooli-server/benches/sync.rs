@@ -42,7 +42,9 @@
 //! `VROOLI_BENCH_CLIENTS` (200), `VROOLI_BENCH_GROUP` (devices per account,
 //! 2), `VROOLI_BENCH_SECONDS` (30); `VROOLI_BENCH_QUICK=1` shrinks all of
 //! them for a quick run; `VROOLI_BENCH_PEER=0` skips automerge-repo;
-//! `VROOLI_BENCH_ONLY=pull,live,load` runs only the named parts.
+//! `VROOLI_BENCH_ONLY=pull,live,load` runs only the named parts;
+//! `VROOLI_BENCH_LOG` (an env-filter, e.g. `vrooli_client=info`) prints the
+//! devices' logs.
 //!
 //! Run with `cargo bench -p vrooli-server --bench sync` (or `cargo xtask
 //! bench`, which also runs `npm ci` in `bench/automerge-repo`). A plain
@@ -948,6 +950,10 @@ async fn many_clients(root: &Path, scale: &Scale) -> BenchResult<(Vec<Row>, Vec<
 
 fn main() -> BenchResult<()> {
     // `cargo bench` passes `--bench` and any filter; this binary runs everything.
+    // The devices' logs, when asked for (e.g. `VROOLI_BENCH_LOG=vrooli_client=info`).
+    let filter = tracing_subscriber::EnvFilter::try_from_env("VROOLI_BENCH_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("off"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
     let scale = Scale::from_env();
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     let root = tempfile::Builder::new().prefix("vrooli-sync-bench-").tempdir()?;

@@ -134,13 +134,14 @@ pub async fn handle(state: &Arc<AppState>, caller: Caller, request: Decoded) -> 
         }
     };
     let mut response = SyncResponse::default();
-    let mut offered = HashSet::new();
+    // The sequence number each answered document had when it was answered.
+    let mut answered = HashMap::new();
     let mut stored = Vec::new();
     for m in merged {
         match m.value {
             Answer::Denied(id) => response.denied.push(id),
             Answer::Reply(id, message) => {
-                offered.insert(id.clone());
+                answered.insert(id.clone(), m.seq);
                 if m.stored {
                     stored.push(id.clone());
                 }
@@ -157,8 +158,17 @@ pub async fn handle(state: &Arc<AppState>, caller: Caller, request: Decoded) -> 
     let (changed, newest) = state.db.changed_since(user, cursor, MAX_DOCS_PER_REQUEST).await?;
     let truncated = changed.len() == MAX_DOCS_PER_REQUEST;
     response.cursor = if truncated { changed.last().map_or(newest, |(_, seq)| *seq) } else { newest }.max(0) as u64;
-    response.changed = changed.into_iter().map(|(id, _)| id).filter(|id| !offered.contains(id)).collect();
+    response.changed = still_changed(changed, &answered);
     Ok(response)
+}
+
+/// The changed documents to name beside the answers: all but those answered at (or after)
+/// their latest change. A document answered in this request is named again when another
+/// device's write landed between its merge and the query for changes: the cursor moves past
+/// that write, so leaving the document out would hide the write from this device until the
+/// document next changed.
+fn still_changed(changed: Vec<(String, i64)>, answered: &HashMap<String, i64>) -> Vec<String> {
+    changed.into_iter().filter(|(id, seq)| answered.get(id).is_none_or(|at| seq > at)).map(|(id, _)| id).collect()
 }
 
 /// Whether going from `before` to `after` readers changes anyone's access but `user`'s own:
@@ -343,6 +353,17 @@ mod tests {
                     .prop_map(|m| serde_json::Value::Object(m.into_iter().collect())),
             ]
         })
+    }
+
+    #[test]
+    fn a_document_changed_after_its_answer_is_named_again() {
+        let answered = HashMap::from([("chat:1".to_string(), 5), ("chat:2".to_string(), 9)]);
+        let changed = vec![
+            ("chat:1".to_string(), 5),  // the change its answer carried
+            ("chat:2".to_string(), 12), // written by another device after the answer
+            ("chat:3".to_string(), 7),  // not in this request
+        ];
+        assert_eq!(still_changed(changed, &answered), ["chat:2", "chat:3"]);
     }
 
     #[test]

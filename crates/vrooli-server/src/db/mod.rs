@@ -188,10 +188,12 @@ pub struct Step<T> {
     pub readers: Option<Vec<i64>>,
 }
 
-/// One merged document: the merge's answer, and whether a new state was stored.
+/// One merged document: the merge's answer, whether a new state was stored, and the
+/// document's sequence number as this merge left it (0 when there is no stored document).
 pub struct Merged<T> {
     pub value: T,
     pub stored: bool,
+    pub seq: i64,
 }
 
 /// Who may read a document now, and the sequence number of its last change.

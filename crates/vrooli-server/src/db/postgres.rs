@@ -362,7 +362,7 @@ impl Postgres {
         E: From<DbError>,
         F: FnMut(DocAccess<P>) -> Result<Step<T>, E>,
     {
-        const LOAD: &str = "SELECT owner_kind, owner_id, data FROM document WHERE id = $1 FOR UPDATE";
+        const LOAD: &str = "SELECT owner_kind, owner_id, data, seq FROM document WHERE id = $1 FOR UPDATE";
         let mut client = self.client().await?;
         let mut out = Vec::with_capacity(docs.len());
         for DocIntent { id, claimed, payload } in docs {
@@ -374,8 +374,8 @@ impl Postgres {
                     .map_err(DbError::from)?;
                 row = tx.query_opt(LOAD, &[&id]).await.map_err(DbError::from)?;
             }
-            let (owner, data) = match row {
-                Some(r) => (DocOwner::from_row(r.get(0), r.get(1)), Some(r.get::<_, Vec<u8>>(2))),
+            let (owner, data, mut seq) = match row {
+                Some(r) => (DocOwner::from_row(r.get(0), r.get(1)), Some(r.get::<_, Vec<u8>>(2)), r.get::<_, i64>(3)),
                 None => {
                     let parent = match access_parent(&id) {
                         Some(parent) => tx
@@ -385,7 +385,7 @@ impl Postgres {
                             .map(|r| DocOwner::from_row(r.get(0), r.get(1))),
                         None => None,
                     };
-                    (first_owner(parent, claimed, user), None)
+                    (first_owner(parent, claimed, user), None, 0)
                 }
             };
             let membership = match owner {
@@ -419,15 +419,18 @@ impl Postgres {
                 tx.execute("SELECT pg_advisory_xact_lock($1, $2)", &[&LOCK_CLASS, &SEQUENCE_LOCK])
                     .await
                     .map_err(DbError::from)?;
-                tx.execute(
-                    "INSERT INTO document (id, owner_kind, owner_id, data, seq, updated_at)
-                     VALUES ($1, $2, $3, $4, nextval('document_seq'), $5)
-                     ON CONFLICT (id) DO UPDATE SET data = excluded.data, seq = excluded.seq,
-                         updated_at = excluded.updated_at",
-                    &[&id, &owner.kind(), &owner.id(), &data, &now_millis()],
-                )
-                .await
-                .map_err(DbError::from)?;
+                seq = tx
+                    .query_one(
+                        "INSERT INTO document (id, owner_kind, owner_id, data, seq, updated_at)
+                         VALUES ($1, $2, $3, $4, nextval('document_seq'), $5)
+                         ON CONFLICT (id) DO UPDATE SET data = excluded.data, seq = excluded.seq,
+                             updated_at = excluded.updated_at
+                         RETURNING seq",
+                        &[&id, &owner.kind(), &owner.id(), &data, &now_millis()],
+                    )
+                    .await
+                    .map_err(DbError::from)?
+                    .get(0);
                 if let Some(readers) = &step.readers {
                     tx.execute("DELETE FROM doc_reader WHERE doc_id = $1", &[&id]).await.map_err(DbError::from)?;
                     tx.execute(
@@ -453,7 +456,7 @@ impl Postgres {
                 }
             }
             tx.commit().await.map_err(DbError::from)?;
-            out.push(Merged { value: step.value, stored });
+            out.push(Merged { value: step.value, stored, seq });
         }
         Ok(out)
     }

@@ -308,16 +308,16 @@ where
     for DocIntent { id, claimed, payload } in docs {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(DbError::from)?;
         let stored = tx
-            .query_row("SELECT owner_kind, owner_id, data FROM document WHERE id = ?1", [&id], |r| {
-                Ok((DocOwner::from_row(&r.get::<_, String>(0)?, r.get(1)?), r.get::<_, Vec<u8>>(2)?))
+            .query_row("SELECT owner_kind, owner_id, data, seq FROM document WHERE id = ?1", [&id], |r| {
+                Ok((DocOwner::from_row(&r.get::<_, String>(0)?, r.get(1)?), r.get::<_, Vec<u8>>(2)?, r.get(3)?))
             })
             .optional()
             .map_err(DbError::from)?;
-        let (owner, data) = match stored {
-            Some((owner, data)) => (owner, Some(data)),
+        let (owner, data, mut seq) = match stored {
+            Some((owner, data, seq)) => (owner, Some(data), seq),
             None => {
                 let parent = access_parent(&id).map(|p| owner(&tx, &p)).transpose()?.flatten();
-                (first_owner(parent, claimed, user), None)
+                (first_owner(parent, claimed, user), None, 0)
             }
         };
         let (allowed, manages) = access(&tx, &id, owner, user)?;
@@ -326,7 +326,7 @@ where
         let step = merge(DocAccess { id: id.clone(), owner, allowed, manages, readers, data, payload })?;
         let stored = step.store.is_some();
         if let Some(data) = step.store {
-            let seq: i64 = tx
+            seq = tx
                 .query_row("SELECT coalesce(max(seq), 0) + 1 FROM document", [], |r| r.get(0))
                 .map_err(DbError::from)?;
             tx.execute(
@@ -343,7 +343,7 @@ where
             }
         }
         tx.commit().map_err(DbError::from)?;
-        out.push(Merged { value: step.value, stored });
+        out.push(Merged { value: step.value, stored, seq });
     }
     Ok(out)
 }
