@@ -467,28 +467,39 @@ impl Postgres {
         cursor: i64,
         limit: usize,
     ) -> Result<(Vec<(String, i64)>, i64), DbError> {
-        // As the SQLite backend's: own, teams', and read as a reader (a chat
-        // header by id, its buckets by prefix; ids hold no LIKE wildcards).
-        const READABLE: &str = "((owner_kind = 'user' AND owner_id = $1)
-            OR (owner_kind = 'team' AND owner_id IN (SELECT team_id FROM member WHERE account_id = $1))
-            OR id IN (SELECT doc_id FROM doc_reader WHERE account_id = $1)
-            OR (id LIKE 'messages:%' AND EXISTS (SELECT 1 FROM doc_reader r WHERE r.account_id = $1
-                AND r.doc_id LIKE 'chat:%' AND document.id LIKE 'messages:' || substr(r.doc_id, 6) || ':%')))";
+        // As the SQLite backend's: own, teams', read as a reader (a chat header by id), and
+        // that chat's buckets by prefix (ids hold no LIKE wildcards); a union of parts that
+        // each use an index rather than one OR that scans every document.
+        fn readable(seq: &str) -> String {
+            format!(
+                "SELECT d.id, d.seq FROM document d WHERE d.owner_kind = 'user' AND d.owner_id = $1 {seq}
+                 UNION SELECT d.id, d.seq FROM member m JOIN document d
+                     ON d.owner_kind = 'team' AND d.owner_id = m.team_id WHERE m.account_id = $1 {seq}
+                 UNION SELECT d.id, d.seq FROM doc_reader r JOIN document d ON d.id = r.doc_id
+                     WHERE r.account_id = $1 {seq}
+                 UNION SELECT d.id, d.seq FROM doc_reader r JOIN document d
+                     ON d.id LIKE 'messages:' || substr(r.doc_id, 6) || ':%'
+                     WHERE r.account_id = $1 AND r.doc_id LIKE 'chat:%' {seq}"
+            )
+        }
         let client = self.client().await?;
-        let statement = client
-            .prepare_cached(&format!(
-                "SELECT id, seq FROM document WHERE {READABLE} AND seq > $2 ORDER BY seq LIMIT $3"
-            ))
-            .await?;
-        let docs = client
+        let statement = client.prepare_cached(&format!("{} ORDER BY 2 LIMIT $3", readable("AND d.seq > $2"))).await?;
+        let docs: Vec<(String, i64)> = client
             .query(&statement, &[&user, &cursor, &(limit as i64)])
             .await?
             .into_iter()
             .map(|r| (r.get(0), r.get(1)))
             .collect();
-        let statement =
-            client.prepare_cached(&format!("SELECT coalesce(max(seq), 0) FROM document WHERE {READABLE}")).await?;
-        let newest: i64 = client.query_one(&statement, &[&user]).await?.get(0);
+        // As the SQLite backend's: the last listed is the newest when the list is whole.
+        let newest = match docs.last() {
+            Some((_, seq)) if docs.len() < limit => *seq,
+            _ => {
+                let statement = client
+                    .prepare_cached(&format!("SELECT coalesce(max(seq), 0) FROM ({}) readable", readable("")))
+                    .await?;
+                client.query_one(&statement, &[&user]).await?.get(0)
+            }
+        };
         Ok((docs, newest))
     }
 

@@ -374,11 +374,22 @@ pub fn readers(conn: &Connection, ids: &[String]) -> Result<Vec<DocReaders>, DbE
 /// read as a reader — a chat header by its id, its message buckets
 /// (`messages:CHAT:…`) by prefix (ids hold only digits and colons, so no
 /// LIKE wildcard can come from them).
-const READABLE: &str = "(owner_kind = 'user' AND owner_id = ?1)
-    OR (owner_kind = 'team' AND owner_id IN (SELECT team_id FROM member WHERE account_id = ?1))
-    OR id IN (SELECT doc_id FROM doc_reader WHERE account_id = ?1)
-    OR (id LIKE 'messages:%' AND EXISTS (SELECT 1 FROM doc_reader r WHERE r.account_id = ?1
-        AND r.doc_id LIKE 'chat:%' AND document.id LIKE 'messages:' || substr(r.doc_id, 6) || ':%'))";
+/// The documents `?1` may read, as `(id, seq)`, each part answerable from an index: their
+/// own, their teams', those they read as a reader (a chat header by id), and that chat's
+/// message buckets (`messages:CHAT:…`, by an id range: ids hold only digits and colons, and
+/// `;` sorts right after `:`). One `OR` over all four made every sync request scan every
+/// document. `{seq}` filters each part (e.g. `AND d.seq > ?2`).
+fn readable(seq: &str) -> String {
+    format!(
+        "SELECT d.id, d.seq FROM document d WHERE d.owner_kind = 'user' AND d.owner_id = ?1 {seq}
+         UNION SELECT d.id, d.seq FROM member m JOIN document d ON d.owner_kind = 'team' AND d.owner_id = m.team_id
+             WHERE m.account_id = ?1 {seq}
+         UNION SELECT d.id, d.seq FROM doc_reader r JOIN document d ON d.id = r.doc_id WHERE r.account_id = ?1 {seq}
+         UNION SELECT d.id, d.seq FROM doc_reader r JOIN document d
+             ON d.id > 'messages:' || substr(r.doc_id, 6) || ':' AND d.id < 'messages:' || substr(r.doc_id, 6) || ';'
+             WHERE r.account_id = ?1 AND r.doc_id LIKE 'chat:%' {seq}"
+    )
+}
 
 /// Documents the user may read that changed after `cursor`, oldest change
 /// first, at most `limit`; and the newest sequence number among them all.
@@ -388,14 +399,19 @@ pub fn changed_since(
     cursor: i64,
     limit: usize,
 ) -> Result<(Vec<(String, i64)>, i64), DbError> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT id, seq FROM document WHERE ({READABLE}) AND seq > ?2 ORDER BY seq LIMIT ?3"
-    ))?;
+    let mut stmt = conn.prepare_cached(&format!("{} ORDER BY 2 LIMIT ?3", readable("AND d.seq > ?2")))?;
     let docs = stmt
         .query_map(params![user, cursor, limit as i64], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<Result<Vec<(String, i64)>, _>>()?;
-    let newest: i64 =
-        conn.query_row(&format!("SELECT coalesce(max(seq), 0) FROM document WHERE {READABLE}"), [user], |r| r.get(0))?;
+    // Every readable change past the cursor is listed, so the newest is the last one (when the
+    // list is whole); only with nothing listed is the newest looked up (it may be below the
+    // cursor, e.g. a device that last synced with a server since restored from a backup).
+    let newest = match docs.last() {
+        Some((_, seq)) if docs.len() < limit => *seq,
+        _ => conn
+            .prepare_cached(&format!("SELECT coalesce(max(seq), 0) FROM ({})", readable("")))?
+            .query_row([user], |r| r.get(0))?,
+    };
     Ok((docs, newest))
 }
 
