@@ -379,16 +379,25 @@ pub fn readers(conn: &Connection, ids: &[String]) -> Result<Vec<DocReaders>, DbE
 /// message buckets (`messages:CHAT:…`, by an id range: ids hold only digits and colons, and
 /// `;` sorts right after `:`). One `OR` over all four made every sync request scan every
 /// document. `{seq}` filters each part (e.g. `AND d.seq > ?2`).
+///
+/// The user is written `+?1`: as a bare parameter beside `ORDER BY`, SQLite (built with
+/// STAT4) compiled the statement again whenever the next caller was another user.
 fn readable(seq: &str) -> String {
     format!(
-        "SELECT d.id, d.seq FROM document d WHERE d.owner_kind = 'user' AND d.owner_id = ?1 {seq}
+        "SELECT d.id, d.seq FROM document d WHERE d.owner_kind = 'user' AND d.owner_id = +?1 {seq}
          UNION SELECT d.id, d.seq FROM member m JOIN document d ON d.owner_kind = 'team' AND d.owner_id = m.team_id
-             WHERE m.account_id = ?1 {seq}
-         UNION SELECT d.id, d.seq FROM doc_reader r JOIN document d ON d.id = r.doc_id WHERE r.account_id = ?1 {seq}
+             WHERE m.account_id = +?1 {seq}
+         UNION SELECT d.id, d.seq FROM doc_reader r JOIN document d ON d.id = r.doc_id WHERE r.account_id = +?1 {seq}
          UNION SELECT d.id, d.seq FROM doc_reader r JOIN document d
              ON d.id > 'messages:' || substr(r.doc_id, 6) || ':' AND d.id < 'messages:' || substr(r.doc_id, 6) || ';'
-             WHERE r.account_id = ?1 AND r.doc_id LIKE 'chat:%' {seq}"
+             WHERE r.account_id = +?1 AND r.doc_id LIKE 'chat:%' {seq}"
     )
+}
+
+/// The limit is written into the statement: bound, SQLite recompiled it at every use, as
+/// rusqlite clears a cached statement's bindings when it goes back to the cache.
+fn changed_sql(limit: usize) -> String {
+    format!("{} ORDER BY 2 LIMIT {limit}", readable("AND d.seq > ?2"))
 }
 
 /// Documents the user may read that changed after `cursor`, oldest change
@@ -399,9 +408,9 @@ pub fn changed_since(
     cursor: i64,
     limit: usize,
 ) -> Result<(Vec<(String, i64)>, i64), DbError> {
-    let mut stmt = conn.prepare_cached(&format!("{} ORDER BY 2 LIMIT ?3", readable("AND d.seq > ?2")))?;
+    let mut stmt = conn.prepare_cached(&changed_sql(limit))?;
     let docs = stmt
-        .query_map(params![user, cursor, limit as i64], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .query_map(params![user, cursor], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<Result<Vec<(String, i64)>, _>>()?;
     // Every readable change past the cursor is listed, so the newest is the last one (when the
     // list is whole); only with nothing listed is the newest looked up (it may be below the
@@ -560,6 +569,29 @@ mod tests {
     fn tables(conn: &Connection) -> Vec<String> {
         let mut stmt = conn.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").unwrap();
         stmt.query_map([], |r| r.get(0)).unwrap().collect::<Result<_, _>>().unwrap()
+    }
+
+    #[test]
+    fn the_changed_documents_query_is_compiled_once_for_every_caller() {
+        use rusqlite::StatementStatus;
+        let dir = tempfile::tempdir().unwrap();
+        let db = Sqlite::open(&dir.path().join("p.db")).unwrap();
+        let conn = db.conn.lock().unwrap();
+        for i in 0..50 {
+            conn.execute(
+                "INSERT INTO document (id, owner_kind, owner_id, data, seq, updated_at) VALUES (?1, 'user', ?2, x'00', ?3, 0)",
+                params![format!("chat:{i}"), i % 5, i + 1],
+            )
+            .unwrap();
+        }
+        for call in 0..20 {
+            let (docs, newest) = changed_since(&conn, call % 5, call, 2_000).unwrap();
+            assert!(docs.iter().all(|(_, seq)| *seq > call), "only changes past the cursor");
+            assert_eq!(newest, docs.last().map_or(newest, |d| d.1));
+        }
+        // The cached statement changed_since ran: compiled once (its first run), not per user.
+        let stmt = conn.prepare_cached(&changed_sql(2_000)).unwrap();
+        assert!(stmt.get_status(StatementStatus::RePrepare) <= 1, "{}", stmt.get_status(StatementStatus::RePrepare));
     }
 
     #[test]
