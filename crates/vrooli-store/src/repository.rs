@@ -30,8 +30,9 @@ pub struct Store {
     ids: IdGenerator,
     clock: Box<dyn Clock>,
     device_id: String,
-    /// Copies the write-ahead log into the database off the write path.
-    checkpointer: Option<Checkpointer>,
+    /// Copies the write-ahead log into the database off the write path. Kept for its
+    /// thread: the connection's WAL hook nudges it.
+    _checkpointer: Option<Checkpointer>,
 }
 
 impl Store {
@@ -55,8 +56,16 @@ impl Store {
         let identity = device_identity(&conn)?;
         let ids = IdGenerator::with_floor(identity.node, largest_id(&conn)?);
         tracing::debug!(path = %path.display(), device = %identity.device_id, "opened store");
-        let checkpointer = Checkpointer::start(path);
-        Ok(Store { conn, path: path.to_path_buf(), ids, clock, device_id: identity.device_id, checkpointer })
+        // Checkpoints off the commits; see `vrooli_wal`.
+        let checkpointer = Checkpointer::start(path, &mut conn);
+        Ok(Store {
+            conn,
+            path: path.to_path_buf(),
+            ids,
+            clock,
+            device_id: identity.device_id,
+            _checkpointer: checkpointer,
+        })
     }
 
     pub fn path(&self) -> &Path {
@@ -80,7 +89,6 @@ impl Store {
             Some(v) => self.conn.execute("INSERT OR REPLACE INTO local_meta (key, value) VALUES (?1, ?2)", [key, v])?,
             None => self.conn.execute("DELETE FROM local_meta WHERE key = ?1", [key])?,
         };
-        self.committed();
         Ok(())
     }
 
@@ -98,14 +106,7 @@ impl Store {
             f(&mut writer)?
         };
         tx.commit().map_err(StoreError::from)?;
-        self.committed();
         Ok(result)
-    }
-
-    fn committed(&self) {
-        if let Some(checkpointer) = &self.checkpointer {
-            checkpointer.nudge();
-        }
     }
 
     /// Runs `f` in a transaction that is always rolled back: for checks that

@@ -83,9 +83,10 @@ const SCHEMA: &[&str] = &[
 #[derive(Clone)]
 pub struct Sqlite {
     conn: Arc<Mutex<Connection>>,
-    /// Copies the log into the database after writes, so no request's commit does it
-    /// (which held the connection, and so every other request, for the copy and its fsync).
-    checkpointer: Arc<Option<vrooli_wal::Checkpointer>>,
+    /// Copies the log into the database, so no request's commit does it (which held the
+    /// connection, and so every other request, for the copy and its fsync). Kept for its
+    /// thread: the connection's WAL hook nudges it.
+    _checkpointer: Arc<Option<vrooli_wal::Checkpointer>>,
 }
 
 impl Sqlite {
@@ -95,7 +96,6 @@ impl Sqlite {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        vrooli_wal::hand_over(&conn)?;
         let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         let known = SCHEMA.len() as i64;
         if version > known {
@@ -107,8 +107,8 @@ impl Sqlite {
             tx.pragma_update(None, "user_version", i as i64 + 1)?;
         }
         tx.commit()?;
-        let checkpointer = Arc::new(vrooli_wal::Checkpointer::start(path));
-        Ok(Sqlite { conn: Arc::new(Mutex::new(conn)), checkpointer })
+        let checkpointer = Arc::new(vrooli_wal::Checkpointer::start(path, &mut conn));
+        Ok(Sqlite { conn: Arc::new(Mutex::new(conn)), _checkpointer: checkpointer })
     }
 
     /// Runs `f` on the connection, off the async threads.
@@ -116,17 +116,10 @@ impl Sqlite {
         &self,
         f: impl FnOnce(&mut Connection) -> Result<T, E> + Send + 'static,
     ) -> Result<T, E> {
-        let (conn, checkpointer) = (self.conn.clone(), self.checkpointer.clone());
+        let conn = self.conn.clone();
         tokio::task::spawn_blocking(move || {
             let mut conn = conn.lock().unwrap_or_else(|p| p.into_inner());
-            let changes = conn.total_changes();
-            let result = f(&mut conn);
-            if conn.total_changes() != changes {
-                if let Some(checkpointer) = checkpointer.as_ref() {
-                    checkpointer.nudge();
-                }
-            }
-            result
+            f(&mut conn)
         })
         .await
         .map_err(|e| E::from(DbError::Task(e.to_string())))?
