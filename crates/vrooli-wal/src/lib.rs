@@ -5,15 +5,17 @@
 //! 1,000 pages copies the whole log into the database file and fsyncs it,
 //! inside that commit: one write in a few hundred pays several milliseconds
 //! for all the others, which is what set a post's p99. Here the writer's WAL
-//! hook (which replaces SQLite's automatic checkpoint) only tells a thread of
-//! its own, with its own connection, that the log reached [`NUDGE_PAGES`];
-//! the thread runs a passive checkpoint, which never blocks the writer. Should
-//! the thread fall behind (the log reaches [`FALLBACK_PAGES`]) or be gone,
-//! the writer checkpoints itself, so the log stays bounded.
+//! hook (which replaces SQLite's automatic checkpoint) tells a thread of its
+//! own, with its own connection, after each commit; the thread waits for the
+//! burst to settle and runs a passive checkpoint, which never blocks the
+//! writer. Should the thread fall behind (the log reaches [`FALLBACK_PAGES`])
+//! or be gone (the log reaches [`INLINE_PAGES`]), the writer checkpoints
+//! itself, so the log stays bounded.
 //!
-//! Checkpointing after every burst of writes instead (the first version) cost
-//! an fsync of the database file per post: 200 devices on one machine spent a
-//! tenth of their CPU on it in the sync bench.
+//! Small and often beats large and rare here: nudging the thread only once the
+//! log held 1,000 pages made the sync bench's 200-device delivery p99 2.5–2.8 s
+//! against 0.2–0.33 s when nudged after every commit (same build otherwise,
+//! two runs each): copying and syncing megabytes at once stalls everyone's I/O.
 //!
 //! Durability does not change: a commit is durable once it is in the log
 //! (`synchronous = NORMAL` in WAL mode), whoever copies it onward and when.
@@ -31,12 +33,12 @@ use rusqlite::{Connection, OpenFlags};
 /// How long the thread waits after a nudge before checkpointing, so a burst
 /// of writes costs one checkpoint rather than one each.
 const SETTLE: Duration = Duration::from_millis(50);
-/// The log size, in pages, at which the thread is asked to copy it: SQLite's
-/// own threshold, so the database is written as often as SQLite would.
-pub const NUDGE_PAGES: i32 = 1_000;
-/// The log size, in pages, at which the writer copies it itself: only reached
-/// when the thread cannot keep up.
+/// The log size, in pages, at which the writer copies it itself while the
+/// thread runs: only reached when the thread cannot keep up.
 pub const FALLBACK_PAGES: i32 = 16_000;
+/// The log size, in pages, at which the writer copies it itself once the
+/// thread is gone: SQLite's own default.
+pub const INLINE_PAGES: i32 = 1_000;
 
 /// The checkpointing thread of one database. Dropping it runs a last checkpoint
 /// and waits for the thread; the writer then checkpoints inline again.
@@ -75,18 +77,19 @@ impl Checkpointer {
 
 /// The writer's WAL hook, after each of its commits with the log at `pages`.
 fn after_commit(nudge: &Weak<SyncSender<()>>, wal: &mut Wal, pages: i32) -> rusqlite::Result<()> {
-    if pages < NUDGE_PAGES {
-        return Ok(());
-    }
-    match nudge.upgrade() {
-        // Full means a checkpoint is already due: nothing to add.
-        Some(nudge) if pages < FALLBACK_PAGES => {
+    let inline = match nudge.upgrade() {
+        Some(nudge) => {
+            // Full means a checkpoint is already due: nothing to add.
             let _ = nudge.try_send(());
-            Ok(())
+            pages >= FALLBACK_PAGES
         }
-        // Behind, or gone: as SQLite would, but passive, so a reader never makes it wait.
-        _ => wal.checkpoint_v2(CheckpointMode::PASSIVE).map(|_| ()),
+        None => pages >= INLINE_PAGES,
+    };
+    // As SQLite would, but passive, so a reader never makes the writer wait.
+    if inline {
+        wal.checkpoint_v2(CheckpointMode::PASSIVE)?;
     }
+    Ok(())
 }
 
 impl Drop for Checkpointer {
@@ -154,36 +157,36 @@ mod tests {
     }
 
     #[test]
-    fn a_small_log_stays_a_log() -> Result<(), Box<dyn std::error::Error>> {
+    fn commits_reach_the_database_soon_after_without_the_writer() -> Result<(), Box<dyn std::error::Error>> {
         let dir = tempfile::tempdir()?;
         let path = dir.path().join("t.db");
         let mut writer = writer(&path)?;
-        let checkpointer = Checkpointer::start(&path, &mut writer).ok_or("checkpointer did not start")?;
+        let _checkpointer = Checkpointer::start(&path, &mut writer).ok_or("checkpointer did not start")?;
         write_pages(&writer, 100)?;
-        std::thread::sleep(SETTLE * 3);
-        // Nothing was copied: the database file holds no more than its first pages.
-        let size = std::fs::metadata(&path)?.len();
-        assert!(size <= 4 * 4096, "the database file grew to {size} bytes: something checkpointed");
-        assert!(std::fs::metadata(dir.path().join("t.db-wal"))?.len() > 100 * 4096, "the writes are in the log");
-        drop(checkpointer);
+        // Far below any size at which the writer would copy the log itself.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::fs::metadata(&path)?.len() < 50 * 4096 {
+            assert!(Instant::now() < deadline, "nothing reached the database file");
+            std::thread::sleep(SETTLE);
+        }
         Ok(())
     }
 
     #[test]
-    fn a_long_log_is_copied_by_the_thread_not_the_writer() -> Result<(), Box<dyn std::error::Error>> {
+    fn everything_is_copied_by_the_time_the_thread_stops() -> Result<(), Box<dyn std::error::Error>> {
         let dir = tempfile::tempdir()?;
         let path = dir.path().join("t.db");
         let mut writer = writer(&path)?;
         let checkpointer = Checkpointer::start(&path, &mut writer).ok_or("checkpointer did not start")?;
-        write_pages(&writer, NUDGE_PAGES + 200)?;
+        write_pages(&writer, INLINE_PAGES + 200)?;
         drop(checkpointer);
-        // The thread copied the log into the database file (the writer's hook only nudged it).
+        // The thread copied the log into the database file (the writer's hook only nudges it).
         let size = std::fs::metadata(&path)?.len();
-        assert!(size > u64::from(NUDGE_PAGES.unsigned_abs()) * 4096, "the database file is {size} bytes");
+        assert!(size > u64::from(INLINE_PAGES.unsigned_abs()) * 4096, "the database file is {size} bytes");
         // And all of it: another passive checkpoint finds the log fully backfilled (log
         // size == copied), and the next write starts the log over.
         let (log, copied) = checkpoint(&writer)?;
-        assert!(log > i64::from(NUDGE_PAGES) / 2, "the writes went through the log ({log} pages)");
+        assert!(log > 0, "the writes went through the log ({log} pages)");
         assert_eq!(log, copied, "the thread copied the whole log into the database");
         writer.execute("INSERT INTO t VALUES (1)", [])?;
         assert!(checkpoint(&writer)?.0 < log, "the log restarted");
@@ -196,10 +199,10 @@ mod tests {
         let path = dir.path().join("t.db");
         let mut writer = writer(&path)?;
         drop(Checkpointer::start(&path, &mut writer).ok_or("checkpointer did not start")?);
-        write_pages(&writer, NUDGE_PAGES * 3)?;
+        write_pages(&writer, INLINE_PAGES * 3)?;
         // The log restarts after each inline checkpoint, so it never holds all the writes.
         let (log, _) = checkpoint(&writer)?;
-        assert!(log < i64::from(NUDGE_PAGES) * 2, "the log was copied and restarted ({log} pages)");
+        assert!(log < i64::from(INLINE_PAGES) * 2, "the log was copied and restarted ({log} pages)");
         Ok(())
     }
 
