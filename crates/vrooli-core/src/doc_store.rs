@@ -69,13 +69,10 @@ pub(crate) fn create_from_snapshot(
     data: &[u8],
     heads: &[ChangeHash],
 ) -> Result<(), CoreError> {
-    tx.prepare_cached("INSERT INTO doc (id, snapshot, heads) VALUES (?1, ?2, ?3)")?.execute(params![
-        id.to_string(),
-        data,
-        heads_text(heads)
-    ])?;
+    tx.prepare_cached("INSERT INTO doc (id, snapshot) VALUES (?1, ?2)")?.execute(params![id.to_string(), data])?;
     // Counted like stored changes, so sync knows the server may not have it yet.
-    tx.prepare_cached("INSERT OR IGNORE INTO sync_state (docId, version) VALUES (?1, 1)")?.execute([id.to_string()])?;
+    tx.prepare_cached("INSERT OR IGNORE INTO sync_state (docId, version, heads) VALUES (?1, 1, ?2)")?
+        .execute(params![id.to_string(), heads_text(heads)])?;
     Ok(())
 }
 
@@ -115,13 +112,15 @@ pub(crate) fn persist(
             .execute(params![key, added as i64])?;
         added
     };
-    // After the change rows: inserting them cleared the heads (migration V6).
-    tx.prepare_cached("UPDATE doc SET heads = ?2 WHERE id = ?1")?
+    // After the change rows: inserting them cleared the heads (migration V7) and made sure the
+    // row exists; the compaction path made it above. Not in `doc`: updating a row there
+    // rewrites its snapshot.
+    tx.prepare_cached("UPDATE sync_state SET heads = ?2 WHERE docId = ?1")?
         .execute(params![key, heads_text(&doc.get_heads())])?;
     Ok(added)
 }
 
-/// Heads as stored (`doc.heads`, `sync_state.sharedHeads`): sorted, comma-separated.
+/// Heads as stored (`sync_state.heads` and `sharedHeads`): sorted, comma-separated.
 pub(crate) fn heads_text(heads: &[ChangeHash]) -> String {
     let mut heads = heads.to_vec();
     heads.sort();
@@ -129,10 +128,10 @@ pub(crate) fn heads_text(heads: &[ChangeHash]) -> String {
 }
 
 /// The heads a document is stored at, without loading it; `None` when the
-/// document is not here or its heads were not recorded (see migration V6).
+/// document is not here or its heads were not recorded (see migration V7).
 pub(crate) fn stored_heads(conn: &rusqlite::Connection, id: &DocId) -> Result<Option<Vec<ChangeHash>>, CoreError> {
     let text: Option<Option<String>> = conn
-        .prepare_cached("SELECT heads FROM doc WHERE id = ?1")?
+        .prepare_cached("SELECT heads FROM sync_state WHERE docId = ?1")?
         .query_row([id.to_string()], |r| r.get(0))
         .optional()?;
     let Some(text) = text.flatten() else { return Ok(None) };

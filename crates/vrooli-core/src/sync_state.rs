@@ -218,7 +218,7 @@ mod tests {
         let (mut pa, mut ps) = (Peer::default(), Peer::default());
         let ids = converge(&mut a, &mut pa, &mut server, &mut ps);
         // As stored by a build before migration V6.
-        a.store.connection().execute("UPDATE doc SET heads = NULL", []).unwrap();
+        a.store.connection().execute("UPDATE sync_state SET heads = NULL", []).unwrap();
         assert_eq!(a.mark_shared(&pa, &ids).unwrap(), 1);
         assert_eq!(a.pending_documents().unwrap(), 0);
     }
