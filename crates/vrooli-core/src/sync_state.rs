@@ -56,30 +56,30 @@ impl Workspace {
         let Workspace { store, actor, .. } = self;
         store.write(|w| -> Result<usize, CoreError> {
             let tx = w.transaction();
-            let changed: Vec<(String, i64)> = tx
+            let changed: Vec<(String, i64, Option<String>)> = tx
                 .prepare_cached(
-                    "SELECT docId, version FROM sync_state WHERE sharedVersion IS NULL OR version > sharedVersion",
+                    "SELECT docId, version, heads FROM sync_state
+                     WHERE sharedVersion IS NULL OR version > sharedVersion",
                 )?
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
                 .collect::<Result<_, _>>()?;
             let mut marked = 0;
-            for (key, version) in changed {
+            for (key, version, heads) in changed {
                 let Ok(id) = key.parse::<DocId>() else { continue };
                 if !wanted.contains(&id) {
                     continue;
                 }
                 let Some(sent) = peer.sent_heads(&key) else { continue };
                 // From the database, not the cache: another connection may have written since.
-                // The recorded heads when there are some; loading a busy bucket cold took
-                // tens of milliseconds, once per document of every session.
-                let heads = match doc_store::stored_heads(tx, &id)? {
-                    Some(heads) => heads,
+                // The recorded heads when there are some (loading a busy bucket cold took tens
+                // of milliseconds, once per document of every session), else the document's.
+                let text = match heads {
+                    Some(text) => text,
                     None => match doc_store::load(tx, &id, actor)? {
-                        Some(doc) => doc.get_heads(),
+                        Some(doc) => doc_store::heads_text(&doc.get_heads()),
                         None => continue,
                     },
                 };
-                let text = doc_store::heads_text(&heads);
                 if text != doc_store::heads_text(sent) {
                     continue;
                 }

@@ -143,6 +143,7 @@ pub fn checkpoint(conn: &Connection) -> rusqlite::Result<(i64, i64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::PathBuf;
 
     /// A writer in WAL mode on a new database with one table.
     fn writer(path: &Path) -> Result<Connection, Box<dyn std::error::Error>> {
@@ -150,6 +151,15 @@ mod tests {
         writer.pragma_update(None, "journal_mode", "WAL")?;
         writer.execute_batch("CREATE TABLE t (x BLOB)")?;
         Ok(writer)
+    }
+
+    /// A database in a temporary directory, its writer, and a checkpointer started on it.
+    fn started() -> Result<(tempfile::TempDir, PathBuf, Connection, Checkpointer), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("t.db");
+        let mut writer = writer(&path)?;
+        let checkpointer = Checkpointer::start(&path, &mut writer).ok_or("checkpointer did not start")?;
+        Ok((dir, path, writer, checkpointer))
     }
 
     /// Inserts about `pages` pages of data, a commit each two pages.
@@ -162,10 +172,7 @@ mod tests {
 
     #[test]
     fn commits_reach_the_database_soon_after_without_the_writer() -> Result<(), Box<dyn std::error::Error>> {
-        let dir = tempfile::tempdir()?;
-        let path = dir.path().join("t.db");
-        let mut writer = writer(&path)?;
-        let _checkpointer = Checkpointer::start(&path, &mut writer).ok_or("checkpointer did not start")?;
+        let (_dir, path, writer, _checkpointer) = started()?;
         write_pages(&writer, 100)?;
         // Far below any size at which the writer would copy the log itself.
         let deadline = Instant::now() + Duration::from_secs(10);
@@ -178,10 +185,7 @@ mod tests {
 
     #[test]
     fn everything_is_copied_by_the_time_the_thread_stops() -> Result<(), Box<dyn std::error::Error>> {
-        let dir = tempfile::tempdir()?;
-        let path = dir.path().join("t.db");
-        let mut writer = writer(&path)?;
-        let checkpointer = Checkpointer::start(&path, &mut writer).ok_or("checkpointer did not start")?;
+        let (_dir, path, writer, checkpointer) = started()?;
         write_pages(&writer, INLINE_PAGES + 200)?;
         drop(checkpointer);
         // The thread copied the log into the database file (the writer's hook only nudges it).
@@ -199,10 +203,8 @@ mod tests {
 
     #[test]
     fn without_the_thread_the_writer_checkpoints_itself() -> Result<(), Box<dyn std::error::Error>> {
-        let dir = tempfile::tempdir()?;
-        let path = dir.path().join("t.db");
-        let mut writer = writer(&path)?;
-        drop(Checkpointer::start(&path, &mut writer).ok_or("checkpointer did not start")?);
+        let (_dir, _path, writer, checkpointer) = started()?;
+        drop(checkpointer);
         write_pages(&writer, INLINE_PAGES * 3)?;
         // The log restarts after each inline checkpoint, so it never holds all the writes.
         let (log, _) = checkpoint(&writer)?;
@@ -212,10 +214,7 @@ mod tests {
 
     #[test]
     fn a_long_stream_of_commits_never_fails() -> Result<(), Box<dyn std::error::Error>> {
-        let dir = tempfile::tempdir()?;
-        let path = dir.path().join("t.db");
-        let mut writer = writer(&path)?;
-        let _checkpointer = Checkpointer::start(&path, &mut writer).ok_or("checkpointer did not start")?;
+        let (_dir, _path, writer, _checkpointer) = started()?;
         // Past the fallback size if the thread never caught up: every commit still succeeds.
         write_pages(&writer, FALLBACK_PAGES + 2_000)?;
         let rows: i64 = writer.query_row("SELECT count(*) FROM t", [], |r| r.get(0))?;

@@ -363,10 +363,6 @@ pub fn readers(conn: &Connection, ids: &[String]) -> Result<Vec<DocReaders>, DbE
     Ok(out)
 }
 
-/// The documents a user may read: their own, their teams', and those they
-/// read as a reader — a chat header by its id, its message buckets
-/// (`messages:CHAT:…`) by prefix (ids hold only digits and colons, so no
-/// LIKE wildcard can come from them).
 /// The documents `?1` may read, as `(id, seq)`, each part answerable from an index: their
 /// own, their teams', those they read as a reader (a chat header by id), and that chat's
 /// message buckets (`messages:CHAT:…`, by an id range: ids hold only digits and colons, and
