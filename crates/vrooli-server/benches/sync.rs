@@ -44,7 +44,9 @@
 //! them for a quick run; `VROOLI_BENCH_PEER=0` skips automerge-repo;
 //! `VROOLI_BENCH_ONLY=pull,live,load` runs only the named parts;
 //! `VROOLI_BENCH_LOG` (an env-filter, e.g. `vrooli_client=info`) prints the
-//! devices' logs.
+//! devices' logs; `VROOLI_BENCH_SEEDED=DIR` keeps the fresh pull's server
+//! directory in DIR and, once seeded at this scale, reuses it (minutes saved
+//! when profiling the pull).
 //!
 //! Run with `cargo bench -p vrooli-server --bench sync` (or `cargo xtask
 //! bench`, which also runs `npm ci` in `bench/automerge-repo`). A plain
@@ -393,11 +395,10 @@ struct Pulled {
     seconds: f64,
 }
 
-async fn fresh_pull(root: &Path, scale: &Scale) -> BenchResult<Pulled> {
-    let server = start_server(root.join("pull-server"))?;
-    let api = Api::new(&server.url)?;
-    let email = "pull@bench.example";
-    let session = sign_in(&api, email, true, "seeder").await?;
+/// One device posts `scale.messages` into `scale.docs` documents and syncs them up;
+/// returns how long posting and uploading took.
+async fn seed(root: &Path, api: &Api, email: &str, scale: &Scale) -> BenchResult<(Duration, Duration)> {
+    let session = sign_in(api, email, true, "seeder").await?;
 
     // The layout: ~1% of the documents are chat headers, the rest message buckets.
     let chats = (scale.docs / 100).max(1);
@@ -407,7 +408,7 @@ async fn fresh_pull(root: &Path, scale: &Scale) -> BenchResult<Pulled> {
     let window_now = now_micros().div_euclid(BUCKET) * BUCKET;
     let base = window_now - (windows + 2) * BUCKET;
     let clock = SeedClock(Arc::new(AtomicI64::new(base - 60_000_000)));
-    let seeder = open_device(root, &api, &session, Some(clock.clone()))?;
+    let seeder = open_device(root, api, &session, Some(clock.clone()))?;
     let mut rng = SmallRng::seed_from_u64(0x5eed);
     let words: Vec<&str> = WORDS.split_whitespace().collect();
 
@@ -448,8 +449,32 @@ async fn fresh_pull(root: &Path, scale: &Scale) -> BenchResult<Pulled> {
     let seeding = started.elapsed();
     let started = Instant::now();
     seeder.sync().await?;
-    let upload = started.elapsed();
-    drop(seeder);
+    Ok((seeding, started.elapsed()))
+}
+
+async fn fresh_pull(root: &Path, scale: &Scale) -> BenchResult<Pulled> {
+    // A kept server directory that was seeded before (same scale) skips the seeding.
+    let kept = std::env::var_os("VROOLI_BENCH_SEEDED").map(PathBuf::from);
+    let server_dir = kept.clone().unwrap_or_else(|| root.join("pull-server"));
+    let marker = server_dir.join(format!("seeded-{}-{}", scale.docs, scale.messages));
+    let reuse = kept.is_some() && marker.exists();
+    if kept.is_some() && !reuse && server_dir.exists() {
+        // Seeded at another scale, or cut off while seeding.
+        std::fs::remove_dir_all(&server_dir)?;
+    }
+    let server = start_server(server_dir)?;
+    let api = Api::new(&server.url)?;
+    let email = "pull@bench.example";
+    let (seeding, upload) = if reuse {
+        eprintln!("fresh pull: reusing the documents seeded in {}", server.dir.display());
+        (Duration::ZERO, Duration::ZERO)
+    } else {
+        let seeded = seed(root, &api, email, scale).await?;
+        if kept.is_some() {
+            std::fs::write(&marker, b"")?;
+        }
+        seeded
+    };
 
     // Baselines first: the server's database and the same bytes over plain HTTP.
     let started = Instant::now();

@@ -105,6 +105,7 @@ impl Store {
             let mut writer = Writer { tx: &tx, ids: &mut self.ids, clock: self.clock.as_ref() };
             f(&mut writer)?
         };
+        crate::search::apply_queue(&tx)?;
         tx.commit().map_err(StoreError::from)?;
         Ok(result)
     }

@@ -1,10 +1,15 @@
 //! Full-text search over messages and translated names and descriptions.
 //!
 //! One FTS5 table per source (see `vrooli_model::rules::SEARCH_SOURCES`), kept
-//! in step by triggers in the writing transaction. A query is split into
+//! in step in the writing transaction: triggers queue each index write in
+//! `search_queue`, and [`apply_queue`] makes them just before the commit
+//! (migration V8 says why). A query is split into
 //! words, each matched as a quoted token (so user text can never be FTS
 //! syntax), the last one as a prefix so results follow typing.
 
+use std::sync::OnceLock;
+
+use rusqlite::Transaction;
 use vrooli_model::rules::SEARCH_SOURCES;
 
 use crate::error::StoreError;
@@ -121,6 +126,42 @@ impl Store {
         hits.truncate(limit as usize);
         Ok(hits)
     }
+}
+
+/// One statement per index: the queued writes for it, in the order they were queued.
+fn apply_statements() -> &'static [String] {
+    static SQL: OnceLock<Vec<String>> = OnceLock::new();
+    SQL.get_or_init(|| {
+        SEARCH_SOURCES
+            .iter()
+            .map(|source| {
+                let fts = source.fts_table();
+                let cols: Vec<String> = source.columns.iter().map(|c| format!("\"{c}\"")).collect();
+                let slots = ["\"a\"", "\"b\""].get(..source.columns.len()).unwrap_or_default();
+                format!(
+                    "INSERT INTO \"{fts}\" (\"{fts}\", rowid, {}) SELECT \"op\", \"row\", {} FROM \"search_queue\" \
+                     WHERE \"index\" = '{fts}' ORDER BY \"seq\"",
+                    cols.join(", "),
+                    slots.join(", ")
+                )
+            })
+            .collect()
+    })
+}
+
+/// Makes the index writes the search triggers queued in this transaction, in order, and
+/// empties the queue: one flush of each index per transaction rather than one per statement.
+pub(crate) fn apply_queue(tx: &Transaction<'_>) -> Result<(), StoreError> {
+    let queued: bool =
+        tx.prepare_cached("SELECT EXISTS (SELECT 1 FROM \"search_queue\")")?.query_row([], |r| r.get(0))?;
+    if !queued {
+        return Ok(());
+    }
+    for sql in apply_statements() {
+        tx.prepare_cached(sql)?.execute([])?;
+    }
+    tx.prepare_cached("DELETE FROM \"search_queue\"")?.execute([])?;
+    Ok(())
 }
 
 #[cfg(test)]
