@@ -24,7 +24,7 @@ use std::collections::BTreeSet;
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use vrooli_core::{DocId, Workspace};
+use vrooli_core::{DocId, Incoming, Workspace};
 use vrooli_protocol::limits::{MAX_DOCS_PER_REQUEST, MAX_ROUNDS};
 use vrooli_protocol::wire::{decode_message, encode_message, DocMessage, Owner, SyncRequest, SyncResponse};
 use vrooli_protocol::Peer;
@@ -134,13 +134,42 @@ fn requests(outgoing: Vec<DocMessage>) -> Vec<Vec<DocMessage>> {
     requests
 }
 
+/// A server's answer, its documents' messages decoded and the whole documents among them
+/// loaded ([`Incoming::prepared`]), in merge order (headers first, so the workspace files
+/// message buckets under their chat).
+struct Answer {
+    docs: Vec<Incoming>,
+    bytes: usize,
+    denied: Vec<String>,
+    changed: Vec<String>,
+    cursor: u64,
+}
+
+impl Answer {
+    fn prepare(response: SyncResponse) -> Result<Answer, ClientError> {
+        let mut docs = Vec::with_capacity(response.docs.len());
+        let mut bytes = 0;
+        for answer in response.docs {
+            let id: DocId = answer.doc_id.parse()?;
+            let message = decode_message(&answer.message)
+                .ok_or_else(|| ClientError::Decode(format!("{id}: message is not base64")))?;
+            bytes += message.len();
+            docs.push(Incoming::prepared(id, message));
+        }
+        docs.sort_by_key(|doc| (doc.id.merge_rank(), doc.id));
+        Ok(Answer { docs, bytes, denied: response.denied, changed: response.changed, cursor: response.cursor })
+    }
+}
+
 /// A sync request running on a task of its own, so it makes progress (on a multi-threaded
-/// runtime) while the session merges the previous answer. Dropped unanswered (the session
-/// failed or was cancelled), it is aborted, as an awaited request would have been.
-struct InFlight(tokio::task::JoinHandle<Result<SyncResponse, ClientError>>);
+/// runtime) while the session merges the previous answer; its answer is prepared on a
+/// blocking thread, so loading the documents it brings overlaps that merge too. Dropped
+/// unanswered (the session failed or was cancelled), it is aborted, as an awaited request
+/// would have been.
+struct InFlight(tokio::task::JoinHandle<Result<Answer, ClientError>>);
 
 impl InFlight {
-    async fn answer(mut self) -> Result<SyncResponse, ClientError> {
+    async fn answer(mut self) -> Result<Answer, ClientError> {
         match (&mut self.0).await {
             Ok(answer) => answer,
             Err(e) => Err(ClientError::Decode(format!("the sync request's task ended: {e}"))),
@@ -156,7 +185,12 @@ impl Drop for InFlight {
 
 fn send(api: &Api, token: &Token, request: SyncRequest) -> InFlight {
     let (api, token) = (api.clone(), token.clone());
-    InFlight(tokio::spawn(async move { api.sync(&token, &request).await }))
+    InFlight(tokio::spawn(async move {
+        let response = api.sync(&token, &request).await?;
+        tokio::task::spawn_blocking(move || Answer::prepare(response))
+            .await
+            .map_err(|e| ClientError::Decode(format!("preparing the sync answer: {e}")))?
+    }))
 }
 
 /// Locks the workspace. A panic in another holder cannot leave it half
@@ -258,17 +292,9 @@ pub async fn sync_session(
         while let Some(request) = in_flight.take() {
             let response = request.answer().await?;
             in_flight = chunks.next().map(|docs| send(api, token, SyncRequest { cursor, docs }));
-            let mut answers: Vec<(DocId, Vec<u8>)> = Vec::with_capacity(response.docs.len());
-            for answer in response.docs {
-                let id: DocId = answer.doc_id.parse()?;
-                let bytes = decode_message(&answer.message)
-                    .ok_or_else(|| ClientError::Decode(format!("{id}: message is not base64")))?;
-                answers.push((id, bytes));
-            }
-            answers.sort_by_key(|(id, _)| (id.merge_rank(), *id));
-            report.bytes_received += answers.iter().map(|(_, bytes)| bytes.len()).sum::<usize>();
+            report.bytes_received += response.bytes;
             let mut ws = lock(ws);
-            for id in ws.sync_incoming_all(peer, &answers)? {
+            for id in ws.sync_incoming_all(peer, response.docs)? {
                 report.received += 1;
                 received.insert(id);
             }

@@ -31,6 +31,11 @@ pub(crate) const COMPACT_AFTER: i64 = 128;
 /// Documents kept loaded; a bucket of messages is well under a megabyte.
 pub(crate) const CACHE_DOCS: usize = 64;
 
+/// Whether this device holds the document, without loading it.
+pub(crate) fn exists(tx: &rusqlite::Connection, id: &DocId) -> Result<bool, CoreError> {
+    Ok(tx.prepare_cached("SELECT 1 FROM doc WHERE id = ?1")?.exists([id.to_string()])?)
+}
+
 /// Loads a stored document, or `None` if this device has never had it.
 pub(crate) fn load(tx: &rusqlite::Connection, id: &DocId, actor: &ActorId) -> Result<Option<Automerge>, CoreError> {
     let key = id.to_string();

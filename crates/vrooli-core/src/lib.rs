@@ -48,5 +48,5 @@ pub use export::AGGREGATE_TABLES;
 pub use history::ChangeInfo;
 pub use merge::MergeReport;
 pub use run::allowed_from as allowed_run_transitions;
-pub use sync::INCOMING_BATCH;
+pub use sync::{Incoming, INCOMING_BATCH};
 pub use workspace::Workspace;

@@ -61,15 +61,18 @@ impl Workspace {
     pub fn sync_incoming_all(
         &mut self,
         peer: &mut Peer,
-        messages: &[(DocId, Vec<u8>)],
+        messages: impl IntoIterator<Item = Incoming>,
     ) -> Result<Vec<DocId>, CoreError> {
         let mut gained = Vec::new();
-        for batch in messages.chunks(INCOMING_BATCH) {
+        let mut messages = messages.into_iter().peekable();
+        while messages.peek().is_some() {
+            let batch: Vec<Incoming> = messages.by_ref().take(INCOMING_BATCH).collect();
             gained.extend(self.transact(|t| {
                 let mut gained = Vec::new();
-                for (id, message) in batch {
-                    if incoming(t, peer, id, message)? {
-                        gained.push(*id);
+                for message in batch {
+                    let id = message.id;
+                    if incoming_prepared(t, peer, message)? {
+                        gained.push(id);
                     }
                 }
                 Ok(gained)
@@ -83,6 +86,52 @@ impl Workspace {
 /// enough to spread the index flush thin, few enough that the documents
 /// waiting for the commit stay small in memory.
 pub const INCOMING_BATCH: usize = 100;
+
+/// The peer's message for one document, ready for [`Workspace::sync_incoming_all`].
+pub struct Incoming {
+    pub id: DocId,
+    message: Vec<u8>,
+    whole: Option<Whole>,
+}
+
+/// A whole document a message carried, loaded.
+struct Whole {
+    doc: Automerge,
+    saved: Vec<u8>,
+}
+
+impl Incoming {
+    /// The message as it came: the workspace does all the work.
+    pub fn new(id: DocId, message: Vec<u8>) -> Incoming {
+        Incoming { id, message, whole: None }
+    }
+
+    /// The message, and the whole document it carries (the answer to asking from nothing)
+    /// already loaded, so the workspace only stores and projects it. Loading is most of what a
+    /// fresh device spends and needs no workspace: call this on another thread while the
+    /// workspace merges other documents. A document that does not load is left to the
+    /// workspace, which reports why.
+    pub fn prepared(id: DocId, message: Vec<u8>) -> Incoming {
+        let whole = vrooli_protocol::whole::whole_document(&message)
+            .and_then(|(saved, _)| Some(Whole { doc: Automerge::load(&saved).ok()?, saved }));
+        Incoming { id, message, whole }
+    }
+}
+
+fn incoming_prepared(t: &mut Tx<'_, '_>, peer: &mut Peer, message: Incoming) -> Result<bool, CoreError> {
+    let Incoming { id, message, whole } = message;
+    match whole {
+        Some(Whole { doc, saved }) if !t.has_doc(&id)? => {
+            // Stored as the peer saved it: no second save, no second load.
+            let heads = doc.get_heads();
+            adopt(t, &id, doc, &saved)?;
+            peer.adopted(&id.to_string(), &heads);
+            crate::sync_state::mark_adopted(t, &id, &heads)?;
+            Ok(true)
+        }
+        _ => incoming(t, peer, &id, &message),
+    }
+}
 
 fn incoming(t: &mut Tx<'_, '_>, peer: &mut Peer, id: &DocId, message: &[u8]) -> Result<bool, CoreError> {
     let Some(mut doc) = t.take_doc(id, false)? else {

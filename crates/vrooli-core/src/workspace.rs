@@ -155,6 +155,11 @@ impl Tx<'_, '_> {
         Ok(doc)
     }
 
+    /// Whether this device holds `id`, without loading it.
+    pub fn has_doc(&self, id: &DocId) -> Result<bool, CoreError> {
+        doc_store::exists(self.w.transaction(), id)
+    }
+
     /// A document created in this transaction without going through
     /// `take_doc` (already stored): it joins the cache when the transaction commits.
     pub fn adopt_doc(&mut self, id: DocId, doc: Automerge) {

@@ -11,6 +11,7 @@
 pub mod docs;
 pub mod limits;
 mod peer;
+pub mod whole;
 pub mod wire;
 
 pub use peer::{Peer, PeerError};

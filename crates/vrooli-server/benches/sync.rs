@@ -534,14 +534,23 @@ async fn fresh_pull(root: &Path, scale: &Scale) -> BenchResult<Pulled> {
         },
     ];
     let notes = vec![
-        format!(
-            "fresh pull: seeded {} messages by post_message in {:.1} s, uploaded in {:.1} s; the server holds {} documents, {:.1} MB saved",
-            scale.messages,
-            seeding.as_secs_f64(),
-            upload.as_secs_f64(),
-            docs.len(),
-            total_bytes as f64 / 1e6
-        ),
+        if reuse {
+            format!(
+                "fresh pull: {} messages seeded by an earlier run (VROOLI_BENCH_SEEDED); the server holds {} documents, {:.1} MB saved",
+                scale.messages,
+                docs.len(),
+                total_bytes as f64 / 1e6
+            )
+        } else {
+            format!(
+                "fresh pull: seeded {} messages by post_message in {:.1} s, uploaded in {:.1} s; the server holds {} documents, {:.1} MB saved",
+                scale.messages,
+                seeding.as_secs_f64(),
+                upload.as_secs_f64(),
+                docs.len(),
+                total_bytes as f64 / 1e6
+            )
+        },
         format!(
             "fresh pull: {:.2} s in {} rounds, {:.1} MB down, {:.1} KB up, {got} message rows projected; server VmRSS {server_rss:.0} MB (peak {server_peak:.0} MB); load average {load} at start",
             seconds,

@@ -22,7 +22,7 @@ use axum::http::StatusCode;
 use vrooli_protocol::docs::{apply_rank, chat_readers, is_valid_doc_id};
 use vrooli_protocol::limits::MAX_DOCS_PER_REQUEST;
 use vrooli_protocol::wire::{decode_message, encode_message, DocMessage, SyncRequest, SyncResponse};
-use vrooli_protocol::Peer;
+use vrooli_protocol::{whole, Peer};
 
 use crate::db::{Caller, DocAccess, DocIntent, DocOwner, Step};
 use crate::doc_cache::DocCache;
@@ -186,6 +186,14 @@ fn merge(peer: &mut Peer, docs: &DocCache, user: i64, access: DocAccess<Vec<u8>>
         peer.forget(&id);
         return Ok(Step { value: Answer::Denied(id), store: None, readers: None });
     }
+    if let Some(saved) = &data {
+        if let Some(whole) = answer_from_saved(&payload, saved) {
+            // This device's state for the document would only restate what it just got; the
+            // next message it sends starts a fresh one.
+            peer.forget(&id);
+            return Ok(Step { value: Answer::Reply(id, Some(whole)), store: None, readers: None });
+        }
+    }
     let mut doc = match &data {
         Some(bytes) => {
             docs.load(&id, bytes).map_err(|e| ApiError::internal(format!("stored document {id} does not load: {e}")))?
@@ -212,6 +220,17 @@ fn merge(peer: &mut Peer, docs: &DocCache, user: i64, access: DocAccess<Vec<u8>>
         docs.keep(&id, bytes, doc);
     }
     Ok(Step { value: Answer::Reply(id, reply), store, readers })
+}
+
+/// A device that holds nothing of a stored document gets it whole, straight from the stored
+/// bytes: the answer Automerge would make, without loading the document (what a fresh device
+/// asks of every document it may read).
+fn answer_from_saved(payload: &[u8], saved: &[u8]) -> Option<Vec<u8>> {
+    let message = automerge::sync::Message::decode(payload).ok()?;
+    if !whole::asks_from_nothing(&message) {
+        return None;
+    }
+    whole::whole_document_message(saved)
 }
 
 #[cfg(test)]
@@ -364,6 +383,21 @@ mod tests {
             ("chat:3".to_string(), 7),  // not in this request
         ];
         assert_eq!(still_changed(changed, &answered), ["chat:2", "chat:3"]);
+    }
+
+    #[test]
+    fn a_device_holding_nothing_is_answered_from_the_stored_bytes() {
+        let mut doc = Automerge::new();
+        doc.transact::<_, _, automerge::AutomergeError>(|tx| tx.put(automerge::ROOT, "k", 1).map(drop)).unwrap();
+        let stored = doc.save();
+        let from_nothing = Peer::default().outgoing("chat:1", &Automerge::new()).unwrap();
+        let answer = answer_from_saved(&from_nothing, &stored).expect("answered without loading");
+        assert_eq!(whole::whole_document(&answer).map(|(bytes, _)| bytes), Some(stored.clone()));
+
+        // A device that holds something goes through the protocol.
+        let from_heads = Peer::default().outgoing("chat:1", &doc).unwrap();
+        assert!(answer_from_saved(&from_heads, &stored).is_none());
+        assert!(answer_from_saved(b"not a message", &stored).is_none());
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use automerge::transaction::Transactable;
 use automerge::{Automerge, ROOT};
-use vrooli_core::DocId;
+use vrooli_core::{DocId, Incoming};
 use vrooli_model::entities::ChatMessage;
 use vrooli_protocol::Peer;
 use vrooli_store::ListQuery;
@@ -100,10 +100,12 @@ fn answers_for_many_new_documents_apply_in_batches() {
                 quiet = false;
             }
         }
-        let answers: Vec<(DocId, Vec<u8>)> =
-            ids.iter().filter_map(|id| a.ws.sync_outgoing(&mut to_b, id).unwrap().map(|m| (*id, m))).collect();
+        let answers: Vec<Incoming> = ids
+            .iter()
+            .filter_map(|id| a.ws.sync_outgoing(&mut to_b, id).unwrap().map(|m| Incoming::prepared(*id, m)))
+            .collect();
         quiet &= answers.is_empty();
-        b.ws.sync_incoming_all(&mut to_a, &answers).unwrap();
+        b.ws.sync_incoming_all(&mut to_a, answers).unwrap();
         if quiet {
             break;
         }
