@@ -338,6 +338,10 @@ pub(crate) fn project_messages(
     let DocId::Messages { chat, bucket } = *id else { return Err(inconsistent(id, "not a message bucket")) };
     let messages = collection(doc, id, "messages")?;
     let parent_col = ChatMessage::TABLE.column_index("parentId").unwrap_or_default();
+    // Replies wait in `reply_parent` for a parent this device does not have yet; when none
+    // waits, a new message needs no look there.
+    let mut replies_waiting: bool =
+        t.w.transaction().prepare_cached("SELECT EXISTS (SELECT 1 FROM reply_parent)")?.query_row([], |r| r.get(0))?;
     for key in ids {
         let message_id: i64 = key.parse().map_err(|_| inconsistent(id, format!("message key {key:?}")))?;
         let Some(obj) = map_at(doc, &messages, key)? else {
@@ -358,20 +362,21 @@ pub(crate) fn project_messages(
         }
         let mut missing_parent = None;
         if let Some(parent) = row[parent_col].as_i64() {
-            if t.w.get_row(table, parent)?.is_none() {
+            if !t.w.exists(table, parent)? {
                 row[parent_col] = Value::Null;
                 missing_parent = Some(parent);
             }
         }
-        let is_new = t.w.get_row(table, message_id)?.is_none();
+        let is_new = !t.w.exists(table, message_id)?;
         t.w.put_row(table, row)?;
-        crate::chat_reactions::project_reactions(t, doc, &obj, message_id)?;
+        crate::chat_reactions::project_reactions(t, doc, &obj, message_id, is_new)?;
         if let Some(parent) = missing_parent {
             t.w.transaction()
                 .prepare_cached("INSERT OR REPLACE INTO reply_parent (messageId, parentId) VALUES (?1, ?2)")?
                 .execute(params![message_id, parent])?;
+            replies_waiting = true;
         }
-        if is_new {
+        if is_new && replies_waiting {
             // Replies that arrived before this message get their parent back.
             let conn = t.w.transaction();
             conn.prepare_cached(

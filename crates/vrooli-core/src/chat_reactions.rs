@@ -79,7 +79,7 @@ impl Workspace {
                     reaction
                 }
             };
-            project_reactions(t, &doc, &message, message_id)?;
+            project_reactions(t, &doc, &message, message_id, false)?;
             t.put_doc(id, doc)?;
             Ok(reaction)
         })
@@ -98,7 +98,7 @@ impl Workspace {
                     Ok(())
                 })?;
             }
-            project_reactions(t, &doc, &message, message_id)?;
+            project_reactions(t, &doc, &message, message_id, false)?;
             t.put_doc(id, doc)?;
             Ok(())
         })
@@ -125,6 +125,7 @@ pub(crate) fn project_reactions(
     doc: &Automerge,
     message: &ObjId,
     message_id: i64,
+    new_message: bool,
 ) -> Result<(), CoreError> {
     let mut rows = Vec::new();
     let keys: Vec<String> = doc.keys(message).filter(|k| k.starts_with(PREFIX)).collect();
@@ -137,7 +138,8 @@ pub(crate) fn project_reactions(
         rows.push(Reaction::from_values(row).map_err(vrooli_store::StoreError::from)?);
     }
     let present: HashSet<i64> = rows.iter().map(|r| r.id).collect();
-    let stored = t.ids_where("reaction", "chatMessageId", message_id)?;
+    // A message that had no row has no reaction rows either (their key is its id).
+    let stored = if new_message { Vec::new() } else { t.ids_where("reaction", "chatMessageId", message_id)? };
     let had_any = !stored.is_empty();
     for stale in stored {
         if !present.contains(&stale) {

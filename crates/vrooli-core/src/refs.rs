@@ -92,7 +92,10 @@ pub(crate) fn local_user(t: &mut Tx<'_, '_>) -> Result<i64, CoreError> {
 
 /// Makes sure a user row with this id exists, creating the placeholder.
 pub(crate) fn ensure_user(t: &mut Tx<'_, '_>, id: i64) -> Result<(), CoreError> {
-    if t.w.get_row(User::TABLE, id)?.is_none() {
+    if t.user_known(id) {
+        return Ok(());
+    }
+    if !t.w.exists(User::TABLE, id)? {
         t.w.put_row(User::TABLE, user_row(id, PLACEHOLDER_USER_NAME).into_values())?;
     }
     Ok(())
@@ -100,7 +103,7 @@ pub(crate) fn ensure_user(t: &mut Tx<'_, '_>, id: i64) -> Result<(), CoreError> 
 
 /// Makes sure a team row with this id exists, creating the placeholder.
 pub(crate) fn ensure_team(t: &mut Tx<'_, '_>, id: i64) -> Result<(), CoreError> {
-    if t.w.get_row(Team::TABLE, id)?.is_none() {
+    if !t.w.exists(Team::TABLE, id)? {
         let at = id_time(id);
         let team =
             Team { id, public_id: derived_public_id("team", id), created_at: at, updated_at: at, ..Default::default() };

@@ -7,7 +7,7 @@
 //! next use reloads them from the database, so memory never runs ahead of
 //! disk.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use automerge::transaction::{CommitOptions, Transaction};
 use automerge::{ActorId, Automerge, ChangeHash, PatchLog};
@@ -77,6 +77,7 @@ impl Workspace {
                 taken: HashMap::new(),
                 finished: Vec::new(),
                 woken: Vec::new(),
+                users: HashSet::new(),
             };
             let value = f(&mut tx)?;
             // Documents woken by rows this write brought are projected in it too.
@@ -109,6 +110,7 @@ impl Workspace {
                 taken: HashMap::new(),
                 finished: Vec::new(),
                 woken: Vec::new(),
+                users: HashSet::new(),
             };
             f(&mut tx)
         });
@@ -126,11 +128,19 @@ pub(crate) struct Tx<'w, 'a> {
     finished: Vec<(DocId, Automerge)>,
     /// Documents to project again: a row they were waiting for arrived.
     woken: Vec<DocId>,
+    /// Users known to have a row in this transaction ([`crate::refs::ensure_user`] asks once
+    /// per author, not once per message).
+    users: HashSet<i64>,
 }
 
 impl Tx<'_, '_> {
     pub fn now(&self) -> Timestamp {
         self.w.now()
+    }
+
+    /// Records that `user` has a row; returns whether this transaction knew already.
+    pub(crate) fn user_known(&mut self, user: i64) -> bool {
+        !self.users.insert(user)
     }
 
     pub fn next_id(&mut self) -> i64 {

@@ -325,6 +325,11 @@ impl Writer<'_> {
         Ok(self.tx.prepare_cached(&statements(table).delete)?.execute([id])? > 0)
     }
 
+    /// Whether a row with this id exists: a key lookup, without reading the row.
+    pub fn exists(&self, table: &'static TableDef, id: i64) -> Result<bool, StoreError> {
+        Ok(self.tx.prepare_cached(&statements(table).exists)?.exists([id])?)
+    }
+
     /// Reads a row inside the transaction.
     pub fn get_row(&self, table: &'static TableDef, id: i64) -> Result<Option<Vec<Value>>, StoreError> {
         get_row(self.tx, table, id)
@@ -560,6 +565,7 @@ struct Statements {
     insert: String,
     update: String,
     select_by_id: String,
+    exists: String,
     delete: String,
 }
 
@@ -585,6 +591,7 @@ impl Statements {
             insert: format!("INSERT INTO \"{t}\" ({columns}) VALUES ({})", placeholders.join(", ")),
             update: format!("UPDATE \"{t}\" SET {} WHERE \"id\" = ?{}", sets.join(", "), names.len()),
             select_by_id: format!("SELECT {columns} FROM \"{t}\" WHERE \"id\" = ?1"),
+            exists: format!("SELECT 1 FROM \"{t}\" WHERE \"id\" = ?1"),
             delete: format!("DELETE FROM \"{t}\" WHERE \"id\" = ?1"),
             columns,
         }

@@ -128,9 +128,10 @@ impl Store {
     }
 }
 
-/// One statement per index: the queued writes for it, in the order they were queued.
-fn apply_statements() -> &'static [String] {
-    static SQL: OnceLock<Vec<String>> = OnceLock::new();
+/// Per index: its name, and the statement that makes the writes queued for it, in the order
+/// they were queued.
+fn apply_statements() -> &'static [(String, String)] {
+    static SQL: OnceLock<Vec<(String, String)>> = OnceLock::new();
     SQL.get_or_init(|| {
         SEARCH_SOURCES
             .iter()
@@ -138,12 +139,13 @@ fn apply_statements() -> &'static [String] {
                 let fts = source.fts_table();
                 let cols: Vec<String> = source.columns.iter().map(|c| format!("\"{c}\"")).collect();
                 let slots = ["\"a\"", "\"b\""].get(..source.columns.len()).unwrap_or_default();
-                format!(
+                let sql = format!(
                     "INSERT INTO \"{fts}\" (\"{fts}\", rowid, {}) SELECT \"op\", \"row\", {} FROM \"search_queue\" \
                      WHERE \"index\" = '{fts}' ORDER BY \"seq\"",
                     cols.join(", "),
                     slots.join(", ")
-                )
+                );
+                (fts, sql)
             })
             .collect()
     })
@@ -151,14 +153,19 @@ fn apply_statements() -> &'static [String] {
 
 /// Makes the index writes the search triggers queued in this transaction, in order, and
 /// empties the queue: one flush of each index per transaction rather than one per statement.
+/// Indexes with nothing queued are not touched (opening one costs as much as a small write).
 pub(crate) fn apply_queue(tx: &Transaction<'_>) -> Result<(), StoreError> {
-    let queued: bool =
-        tx.prepare_cached("SELECT EXISTS (SELECT 1 FROM \"search_queue\")")?.query_row([], |r| r.get(0))?;
-    if !queued {
+    let queued: Vec<String> = tx
+        .prepare_cached("SELECT DISTINCT \"index\" FROM \"search_queue\"")?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    if queued.is_empty() {
         return Ok(());
     }
-    for sql in apply_statements() {
-        tx.prepare_cached(sql)?.execute([])?;
+    for (fts, sql) in apply_statements() {
+        if queued.contains(fts) {
+            tx.prepare_cached(sql)?.execute([])?;
+        }
     }
     tx.prepare_cached("DELETE FROM \"search_queue\"")?.execute([])?;
     Ok(())
