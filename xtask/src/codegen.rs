@@ -658,7 +658,7 @@ fn v8_sql() -> Result<String> {
         let t = source.table;
         let cols: Vec<String> = source.columns.iter().map(|c| format!("\"{c}\"")).collect();
         let cols = cols.join(", ");
-        let Some(slots) = ["\"a\"", "\"b\""].get(..source.columns.len()) else {
+        let Some(slots) = source.queue_slots() else {
             bail!("search source {t}: the queue holds at most two columns");
         };
         let slots = slots.join(", ");

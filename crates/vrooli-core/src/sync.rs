@@ -121,14 +121,8 @@ impl Incoming {
 fn incoming_prepared(t: &mut Tx<'_, '_>, peer: &mut Peer, message: Incoming) -> Result<bool, CoreError> {
     let Incoming { id, message, whole } = message;
     match whole {
-        Some(Whole { doc, saved }) if !t.has_doc(&id)? => {
-            // Stored as the peer saved it: no second save, no second load.
-            let heads = doc.get_heads();
-            adopt(t, &id, doc, &saved)?;
-            peer.adopted(&id.to_string(), &heads);
-            crate::sync_state::mark_adopted(t, &id, &heads)?;
-            Ok(true)
-        }
+        // Stored as the peer saved it: no second save, no second load.
+        Some(Whole { doc, saved }) if !t.has_doc(&id)? => adopt_whole(t, peer, &id, doc, &saved),
         _ => incoming(t, peer, &id, &message),
     }
 }
@@ -165,10 +159,21 @@ fn adopt_synced(t: &mut Tx<'_, '_>, peer: &mut Peer, id: &DocId, message: &[u8])
         return Ok(false);
     }
     let data = doc.save();
+    adopt_whole(t, peer, id, doc, &data)
+}
+
+/// Stores and projects a whole document from the peer, `saved` being its saved form. It came
+/// from the server whole: the server holds it exactly as stored here, so neither the next
+/// round nor marking what is shared needs to load it again.
+fn adopt_whole(
+    t: &mut Tx<'_, '_>,
+    peer: &mut Peer,
+    id: &DocId,
+    doc: Automerge,
+    saved: &[u8],
+) -> Result<bool, CoreError> {
     let heads = doc.get_heads();
-    adopt(t, id, doc, &data)?;
-    // It came from the server whole: the server holds it exactly as stored here, so neither
-    // the next round nor marking what is shared needs to load it again.
+    adopt(t, id, doc, saved)?;
     peer.adopted(&id.to_string(), &heads);
     crate::sync_state::mark_adopted(t, id, &heads)?;
     Ok(true)

@@ -408,6 +408,13 @@ impl SearchSource {
     pub fn fts_table(&self) -> String {
         format!("fts_{}", self.table)
     }
+
+    /// The `search_queue` columns (migration V8) that carry this source's columns, quoted, in
+    /// order; `None` when it has more columns than the queue holds.
+    pub fn queue_slots(&self) -> Option<&'static [&'static str]> {
+        const SLOTS: [&str; 2] = ["\"a\"", "\"b\""];
+        SLOTS.get(..self.columns.len())
+    }
 }
 
 /// What full-text search covers: chat messages and the name, description or

@@ -138,7 +138,7 @@ fn apply_statements() -> &'static [(String, String)] {
             .map(|source| {
                 let fts = source.fts_table();
                 let cols: Vec<String> = source.columns.iter().map(|c| format!("\"{c}\"")).collect();
-                let slots = ["\"a\"", "\"b\""].get(..source.columns.len()).unwrap_or_default();
+                let slots = source.queue_slots().unwrap_or_default();
                 let sql = format!(
                     "INSERT INTO \"{fts}\" (\"{fts}\", rowid, {}) SELECT \"op\", \"row\", {} FROM \"search_queue\" \
                      WHERE \"index\" = '{fts}' ORDER BY \"seq\"",
