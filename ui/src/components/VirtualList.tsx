@@ -33,6 +33,15 @@ export function VirtualList<T>(props: VirtualListProps<T>): JSX.Element {
       return item === undefined ? index : props.key(item);
     },
     overscan: 6,
+    // Sizes come from the ResizeObserver, which reports every new row once after layout, all
+    // in one batch before paint. Reading offsetHeight when a row mounts instead forced a
+    // layout per row (each measurement moves the rows after it): most of opening a chat.
+    measureElement: (element, entry, instance) => {
+      const box = entry?.borderBoxSize[0];
+      if (box) return Math.round(box.blockSize);
+      const key = instance.options.getItemKey(instance.indexFromElement(element));
+      return instance.itemSizeCache.get(key) ?? props.estimate;
+    },
     // Lets the first rows render before layout is known (and in tests, where there is none).
     initialRect: { width: 800, height: 600 },
   });
