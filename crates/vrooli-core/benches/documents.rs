@@ -38,7 +38,7 @@ use std::time::{Duration, Instant};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use rusqlite::Connection;
-use vrooli_core::{DocId, Workspace};
+use vrooli_core::{DocId, Incoming, Workspace};
 use vrooli_model::entities::{Chat, ChatMessage};
 use vrooli_model::{Clock, Entity, SystemClock, Timestamp};
 use vrooli_protocol::Peer;
@@ -656,7 +656,9 @@ fn exchange(root: &Path, rng: &mut SmallRng, words: &[&str]) -> BenchResult<(Vec
 ///
 /// Also returns the time `x` spent receiving (merging what `y` sent and
 /// re-projecting it): `y`'s side — finding and encoding the changes `x`
-/// lacks — is the sync server's work when devices sync.
+/// lacks — is the sync server's work when devices sync. Like the client with
+/// a server's answer, `x` takes each round's messages for all documents at
+/// once ([`Workspace::sync_incoming_all`]).
 fn sync_pair(
     x: &mut Workspace,
     x_peer: &mut Peer,
@@ -668,13 +670,17 @@ fn sync_pair(
     loop {
         let ids: BTreeSet<DocId> = x.documents()?.into_iter().chain(y.documents()?).collect();
         let before = messages;
+        let mut answer = Vec::new();
         for id in &ids {
             if let Some(message) = y.sync_outgoing(y_peer, id)? {
-                let started = Instant::now();
-                x.sync_incoming(x_peer, id, &message)?;
-                receiving += started.elapsed();
-                messages += 1;
+                answer.push(Incoming::new(*id, message));
             }
+        }
+        messages += answer.len();
+        let started = Instant::now();
+        x.sync_incoming_all(x_peer, answer)?;
+        receiving += started.elapsed();
+        for id in &ids {
             if let Some(message) = x.sync_outgoing(x_peer, id)? {
                 y.sync_incoming(y_peer, id, &message)?;
                 messages += 1;

@@ -38,24 +38,49 @@ pub(crate) fn exists(tx: &rusqlite::Connection, id: &DocId) -> Result<bool, Core
 
 /// Loads a stored document, or `None` if this device has never had it.
 pub(crate) fn load(tx: &rusqlite::Connection, id: &DocId, actor: &ActorId) -> Result<Option<Automerge>, CoreError> {
+    read(tx, id)?.map(|stored| stored.load(actor)).transpose()
+}
+
+/// A document's stored bytes, read but not loaded: loading is the slow part, and needs no
+/// connection, so it can run on another thread (see `sync::merge_batch`).
+pub(crate) struct Stored {
+    key: String,
+    snapshot: Option<Vec<u8>>,
+    changes: Vec<Vec<u8>>,
+}
+
+/// Reads a stored document's snapshot and changes, or `None` if this device has never had it.
+pub(crate) fn read(tx: &rusqlite::Connection, id: &DocId) -> Result<Option<Stored>, CoreError> {
     let key = id.to_string();
     let snapshot: Option<Option<Vec<u8>>> =
         tx.prepare_cached("SELECT snapshot FROM doc WHERE id = ?1")?.query_row([&key], |r| r.get(0)).optional()?;
     let Some(snapshot) = snapshot else { return Ok(None) };
-    let mut doc = match snapshot {
-        Some(bytes) => Automerge::load(&bytes)?,
-        None => Automerge::new(),
-    };
-    let mut stmt = tx.prepare_cached("SELECT data FROM doc_change WHERE docId = ?1 ORDER BY seq")?;
-    let changes = stmt
+    let changes = tx
+        .prepare_cached("SELECT data FROM doc_change WHERE docId = ?1 ORDER BY seq")?
         .query_map([&key], |r| r.get::<_, Vec<u8>>(0))?
-        .map(|bytes| -> Result<Change, CoreError> {
-            Change::from_bytes(bytes?).map_err(|e| CoreError::Inconsistent { doc: key.clone(), reason: e.to_string() })
-        })
         .collect::<Result<Vec<_>, _>>()?;
-    doc.apply_changes(changes)?;
-    doc.set_actor(actor.clone());
-    Ok(Some(doc))
+    Ok(Some(Stored { key, snapshot, changes }))
+}
+
+impl Stored {
+    /// The document, with `actor` writing its next changes.
+    pub(crate) fn load(self, actor: &ActorId) -> Result<Automerge, CoreError> {
+        let Stored { key, snapshot, changes } = self;
+        let mut doc = match snapshot {
+            Some(bytes) => Automerge::load(&bytes)?,
+            None => Automerge::new(),
+        };
+        let changes = changes
+            .into_iter()
+            .map(|bytes| {
+                Change::from_bytes(bytes)
+                    .map_err(|e| CoreError::Inconsistent { doc: key.clone(), reason: e.to_string() })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        doc.apply_changes(changes)?;
+        doc.set_actor(actor.clone());
+        Ok(doc)
+    }
 }
 
 /// Stores a new document's row and its genesis change.
@@ -176,6 +201,10 @@ pub(crate) struct DocCache {
 }
 
 impl DocCache {
+    pub fn contains(&self, id: &DocId) -> bool {
+        self.docs.contains_key(id)
+    }
+
     pub fn take(&mut self, id: &DocId) -> Option<Automerge> {
         self.docs.remove(id).map(|(doc, _)| doc)
     }

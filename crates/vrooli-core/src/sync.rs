@@ -2,7 +2,10 @@
 //! [`Peer`]: the transport is the caller's; this module only turns documents
 //! into sync messages and incoming messages into merged, projected documents.
 
-use automerge::{Automerge, PatchLog};
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+
+use automerge::{sync, ActorId, Automerge, ChangeHash, Patch, PatchLog};
 use vrooli_protocol::Peer;
 
 use crate::doc_id::DocId;
@@ -58,6 +61,8 @@ impl Workspace {
     /// merge its segments a thousand times. Returns the documents that gained
     /// changes. On an error, the batch it happened in is rolled back (the
     /// caller must then forget `peer`'s state, which believes it arrived).
+    ///
+    /// A second thread loads each document a message needs (see [`merge_batch`]).
     pub fn sync_incoming_all(
         &mut self,
         peer: &mut Peer,
@@ -67,16 +72,7 @@ impl Workspace {
         let mut messages = messages.into_iter().peekable();
         while messages.peek().is_some() {
             let batch: Vec<Incoming> = messages.by_ref().take(INCOMING_BATCH).collect();
-            gained.extend(self.transact(|t| {
-                let mut gained = Vec::new();
-                for message in batch {
-                    let id = message.id;
-                    if incoming_prepared(t, peer, message)? {
-                        gained.push(id);
-                    }
-                }
-                Ok(gained)
-            })?);
+            gained.extend(self.transact(|t| merge_batch(t, peer, batch))?);
         }
         Ok(gained)
     }
@@ -100,6 +96,15 @@ struct Whole {
     saved: Vec<u8>,
 }
 
+impl Whole {
+    /// The whole document `message` carries (the answer to asking from nothing), loaded; `None`
+    /// when it carries something else or does not load (the workspace then reports why).
+    fn of(message: &[u8]) -> Option<Whole> {
+        let (saved, _) = vrooli_protocol::whole::whole_document(message)?;
+        Some(Whole { doc: Automerge::load(&saved).ok()?, saved })
+    }
+}
+
 impl Incoming {
     /// The message as it came: the workspace does all the work.
     pub fn new(id: DocId, message: Vec<u8>) -> Incoming {
@@ -112,18 +117,252 @@ impl Incoming {
     /// workspace merges other documents. A document that does not load is left to the
     /// workspace, which reports why.
     pub fn prepared(id: DocId, message: Vec<u8>) -> Incoming {
-        let whole = vrooli_protocol::whole::whole_document(&message)
-            .and_then(|(saved, _)| Some(Whole { doc: Automerge::load(&saved).ok()?, saved }));
+        let whole = Whole::of(&message);
         Incoming { id, message, whole }
     }
 }
 
-fn incoming_prepared(t: &mut Tx<'_, '_>, peer: &mut Peer, message: Incoming) -> Result<bool, CoreError> {
-    let Incoming { id, message, whole } = message;
+/// How far past the message being projected the helper thread may work: it keeps both cores
+/// busy without holding a whole batch of loaded documents at once.
+const WORK_AHEAD: usize = 16;
+
+/// Work on one message of a batch that needs no transaction, so either thread may do it.
+enum Job<'m> {
+    /// Load the stored document the message merges into, and receive the message.
+    Merge { stored: doc_store::Stored, state: Box<sync::State>, message: &'m [u8] },
+    /// Load the whole document the message carries: this device does not have it.
+    Whole(&'m [u8]),
+}
+
+enum Done {
+    /// The document as stored (`before`) with the message received: the patches when it
+    /// gained changes. Its sync state goes back to the peer.
+    Merged {
+        doc: Automerge,
+        before: Vec<ChangeHash>,
+        patches: Option<Vec<Patch>>,
+        state: Box<sync::State>,
+    },
+    /// The message would not apply: the transaction fails with this reason.
+    Refused {
+        state: Box<sync::State>,
+        reason: String,
+    },
+    /// The stored document did not load; merged the usual way, which reports why.
+    NotLoaded {
+        state: Box<sync::State>,
+    },
+    Whole(Option<Whole>),
+}
+
+impl Job<'_> {
+    fn run(self, id: &DocId, actor: &ActorId) -> Done {
+        match self {
+            Job::Merge { stored, mut state, message } => {
+                let Ok(mut doc) = stored.load(actor) else { return Done::NotLoaded { state } };
+                let before = doc.get_heads();
+                let mut log = PatchLog::active();
+                if let Err(e) = vrooli_protocol::receive(&mut state, &id.to_string(), &mut doc, message, &mut log) {
+                    return Done::Refused { state, reason: e.to_string() };
+                }
+                let patches = (doc.get_heads() != before).then(|| doc.make_patches(&mut log));
+                Done::Merged { doc, before, patches, state }
+            }
+            Job::Whole(message) => Done::Whole(Whole::of(message)),
+        }
+    }
+}
+
+/// A batch's jobs, shared by the merging thread and its helper: either takes the next job in
+/// batch order; results wait in `done` until the merge reaches their message.
+struct Work<'m> {
+    queue: Mutex<VecDeque<(usize, DocId, Job<'m>)>>,
+    done: Mutex<HashMap<usize, Done>>,
+    /// Signalled with `done`: a result arrived.
+    finished: Condvar,
+    /// The message the merge is at, and whether it stopped (at an error).
+    at: Mutex<(usize, bool)>,
+    /// Signalled with `at`: the merge moved on or stopped.
+    progressed: Condvar,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic on the other thread leaves nothing half-written here: each value is replaced whole.
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl<'m> Work<'m> {
+    /// The next job, unless it is more than [`WORK_AHEAD`] past `limit_from` (then `None`).
+    fn claim(&self, limit_from: usize) -> Option<(usize, DocId, Job<'m>)> {
+        let mut queue = lock(&self.queue);
+        if queue.front().is_some_and(|(i, _, _)| *i > limit_from + WORK_AHEAD) {
+            return None;
+        }
+        queue.pop_front()
+    }
+
+    fn finish(&self, i: usize, done: Done) {
+        lock(&self.done).insert(i, done);
+        self.finished.notify_all();
+    }
+
+    /// The helper thread: jobs in order, never too far ahead of the merge, until none is left
+    /// or the merge stopped.
+    fn help(&self, actor: &ActorId) {
+        loop {
+            let (at, stopped) = *lock(&self.at);
+            if stopped {
+                return;
+            }
+            match self.claim(at) {
+                Some((i, id, job)) => self.finish(i, job.run(&id, actor)),
+                None if lock(&self.queue).is_empty() => return,
+                None => {
+                    // Too far ahead: wait until the merge moves on.
+                    let guard = lock(&self.at);
+                    if guard.0 == at && !guard.1 {
+                        drop(self.progressed.wait(guard));
+                    }
+                }
+            }
+        }
+    }
+
+    /// The result for message `i` (which has a job): done already, done here now, or waited for.
+    fn result(&self, i: usize, actor: &ActorId) -> Option<Done> {
+        {
+            let mut at = lock(&self.at);
+            at.0 = i;
+        }
+        self.progressed.notify_all();
+        loop {
+            if let Some(done) = lock(&self.done).remove(&i) {
+                return Some(done);
+            }
+            if let Some((j, id, job)) = self.claim(i) {
+                let done = job.run(&id, actor);
+                if j == i {
+                    return Some(done);
+                }
+                self.finish(j, done);
+                continue;
+            }
+            let done = lock(&self.done);
+            if done.contains_key(&i) {
+                continue;
+            }
+            // Job `i` is on the helper thread.
+            drop(self.finished.wait(done));
+        }
+    }
+
+    fn stop(&self) {
+        lock(&self.at).1 = true;
+        self.progressed.notify_all();
+    }
+}
+
+/// Merges one batch in the caller's transaction, two threads sharing the work that needs no
+/// transaction: loading each stored document a message merges into and receiving the message
+/// there, or loading a whole document that arrived. That work is most of a merge; projecting
+/// and storing stay on this thread, in batch order. The stored bytes are read here, inside the
+/// transaction, so what is loaded is what the merge would have loaded. A document that fails to
+/// load there is merged the usual way, which reports why; a document named twice in a batch
+/// is left to the usual way too.
+fn merge_batch(t: &mut Tx<'_, '_>, peer: &mut Peer, mut batch: Vec<Incoming>) -> Result<Vec<DocId>, CoreError> {
+    let mut wholes: Vec<Option<Whole>> = batch.iter_mut().map(|m| m.whole.take()).collect();
+    let mut named = HashMap::<DocId, usize>::new();
+    for message in &batch {
+        *named.entry(message.id).or_default() += 1;
+    }
+    let mut queue = VecDeque::new();
+    for (i, message) in batch.iter().enumerate() {
+        if wholes[i].is_some() || named[&message.id] > 1 || t.is_loaded(&message.id) {
+            continue;
+        }
+        let job = match doc_store::read(t.w.transaction(), &message.id)? {
+            Some(stored) => Job::Merge {
+                stored,
+                state: Box::new(peer.take_state(&message.id.to_string())),
+                message: &message.message,
+            },
+            None => Job::Whole(&message.message),
+        };
+        queue.push_back((i, message.id, job));
+    }
+    let mut has_job = vec![false; batch.len()];
+    for (i, _, _) in &queue {
+        has_job[*i] = true;
+    }
+    let work = Work {
+        queue: Mutex::new(queue),
+        done: Mutex::new(HashMap::new()),
+        finished: Condvar::new(),
+        at: Mutex::new((0, false)),
+        progressed: Condvar::new(),
+    };
+    let actor = t.actor().clone();
+    std::thread::scope(|scope| {
+        scope.spawn(|| work.help(&actor));
+        let merged = merge_in_order(t, peer, &batch, &mut wholes, &has_job, &work, &actor);
+        work.stop();
+        merged
+    })
+}
+
+fn merge_in_order(
+    t: &mut Tx<'_, '_>,
+    peer: &mut Peer,
+    batch: &[Incoming],
+    wholes: &mut [Option<Whole>],
+    has_job: &[bool],
+    work: &Work<'_>,
+    actor: &ActorId,
+) -> Result<Vec<DocId>, CoreError> {
+    let mut gained = Vec::new();
+    for (i, message) in batch.iter().enumerate() {
+        let id = message.id;
+        let key = id.to_string();
+        let mut whole = wholes[i].take();
+        let done = if has_job[i] { work.result(i, actor) } else { None };
+        let changed = match done {
+            Some(Done::Merged { doc, before, patches, state }) => {
+                peer.restore(&key, *state);
+                t.taken_at(id, before);
+                finish_merge(t, &id, doc, patches)?
+            }
+            Some(Done::Refused { state, reason }) => {
+                peer.restore(&key, *state);
+                return Err(CoreError::Inconsistent { doc: key, reason });
+            }
+            Some(Done::NotLoaded { state }) => {
+                peer.restore(&key, *state);
+                incoming(t, peer, &id, &message.message)?
+            }
+            Some(Done::Whole(loaded)) => {
+                whole = loaded;
+                incoming_ready(t, peer, &id, &message.message, whole)?
+            }
+            None => incoming_ready(t, peer, &id, &message.message, whole)?,
+        };
+        if changed {
+            gained.push(id);
+        }
+    }
+    Ok(gained)
+}
+
+fn incoming_ready(
+    t: &mut Tx<'_, '_>,
+    peer: &mut Peer,
+    id: &DocId,
+    message: &[u8],
+    whole: Option<Whole>,
+) -> Result<bool, CoreError> {
     match whole {
         // Stored as the peer saved it: no second save, no second load.
-        Some(Whole { doc, saved }) if !t.has_doc(&id)? => adopt_whole(t, peer, &id, doc, &saved),
-        _ => incoming(t, peer, &id, &message),
+        Some(Whole { doc, saved }) if !t.has_doc(id)? => adopt_whole(t, peer, id, doc, &saved),
+        _ => incoming(t, peer, id, message),
     }
 }
 
@@ -135,11 +374,22 @@ fn incoming(t: &mut Tx<'_, '_>, peer: &mut Peer, id: &DocId, message: &[u8]) -> 
     let mut log = PatchLog::active();
     peer.incoming(&id.to_string(), &mut doc, message, &mut log)
         .map_err(|e| CoreError::Inconsistent { doc: id.to_string(), reason: e.to_string() })?;
-    if doc.get_heads() == before {
+    let patches = (doc.get_heads() != before).then(|| doc.make_patches(&mut log));
+    finish_merge(t, id, doc, patches)
+}
+
+/// Projects what a received message changed (`patches`, `None` when it changed nothing) and
+/// hands the document back to the transaction. Returns whether it changed.
+fn finish_merge(
+    t: &mut Tx<'_, '_>,
+    id: &DocId,
+    doc: Automerge,
+    patches: Option<Vec<Patch>>,
+) -> Result<bool, CoreError> {
+    let Some(patches) = patches else {
         t.put_doc(*id, doc)?;
         return Ok(false);
-    }
-    let patches = doc.make_patches(&mut log);
+    };
     project_patches(t, id, &doc, &patches)?;
     t.put_doc(*id, doc)?;
     Ok(true)

@@ -165,6 +165,17 @@ impl Tx<'_, '_> {
         Ok(doc)
     }
 
+    /// Whether `id` is loaded already (taking it costs no load).
+    pub(crate) fn is_loaded(&self, id: &DocId) -> bool {
+        self.cache.contains(id)
+    }
+
+    /// Records that `id`, as stored at `heads`, was loaded elsewhere (another thread) and is
+    /// being changed: [`Tx::put_doc`] then stores what it gained since.
+    pub(crate) fn taken_at(&mut self, id: DocId, heads: Vec<ChangeHash>) {
+        self.taken.insert(id, heads);
+    }
+
     /// Whether this device holds `id`, without loading it.
     pub fn has_doc(&self, id: &DocId) -> Result<bool, CoreError> {
         doc_store::exists(self.w.transaction(), id)

@@ -14,7 +14,7 @@ mod peer;
 pub mod whole;
 pub mod wire;
 
-pub use peer::{Peer, PeerError};
+pub use peer::{receive, Peer, PeerError};
 
 /// The path prefix of this protocol version. A breaking change gets `/v2`.
 pub const API: &str = "/v1";

@@ -59,11 +59,20 @@ impl Peer {
         message: &[u8],
         log: &mut PatchLog,
     ) -> Result<(), PeerError> {
-        let message = Message::decode(message)
-            .map_err(|e| PeerError::Malformed { doc: doc_id.to_string(), reason: e.to_string() })?;
         let state = self.states.entry(doc_id.to_string()).or_default();
-        doc.receive_sync_message_log_patches(state, message, log)
-            .map_err(|source| PeerError::Automerge { doc: doc_id.to_string(), source: Box::new(source) })
+        receive(state, doc_id, doc, message, log)
+    }
+
+    /// Takes a document's state out, so that its message can be received elsewhere (on another
+    /// thread) with [`receive`]; hand it back with [`Peer::restore`]. A state never handed back
+    /// is a lost state: the next exchange of that document starts from heads.
+    pub fn take_state(&mut self, doc_id: &str) -> State {
+        self.states.remove(doc_id).unwrap_or_default()
+    }
+
+    /// Hands back a state taken with [`Peer::take_state`].
+    pub fn restore(&mut self, doc_id: &str, state: State) {
+        self.states.insert(doc_id.to_string(), state);
     }
 
     /// Forgets a document's state (e.g. after access to it was lost).
@@ -80,6 +89,21 @@ impl Peer {
     pub fn sent_heads(&self, doc_id: &str) -> Option<&[ChangeHash]> {
         self.states.get(doc_id).filter(|s| s.have_responded).map(|s| s.last_sent_heads.as_slice())
     }
+}
+
+/// Applies a message from the other side to `doc` with its sync `state` (see
+/// [`Peer::take_state`]), logging patches into `log`.
+pub fn receive(
+    state: &mut State,
+    doc_id: &str,
+    doc: &mut Automerge,
+    message: &[u8],
+    log: &mut PatchLog,
+) -> Result<(), PeerError> {
+    let message = Message::decode(message)
+        .map_err(|e| PeerError::Malformed { doc: doc_id.to_string(), reason: e.to_string() })?;
+    doc.receive_sync_message_log_patches(state, message, log)
+        .map_err(|source| PeerError::Automerge { doc: doc_id.to_string(), source: Box::new(source) })
 }
 
 #[cfg(test)]
