@@ -1,7 +1,6 @@
 //! The Tauri shell of Vrooli: an adapter between the webview and the library crates.
 //!
-//! This crate holds no SQL and no domain rules. It chooses how WebKit draws (`rendering`),
-//! wires logging, opens the workspace in the
+//! This crate holds no SQL and no domain rules. It wires logging, opens the workspace in the
 //! data directory (`VROOLI_DATA_DIR` overrides the platform default) and this device's
 //! preferences beside it, registers the commands and events listed in [`bindings`] and runs
 //! the window, and resumes background sync when this data dir is signed in (`sync`). Each
@@ -13,7 +12,6 @@ mod commands;
 mod error;
 mod events;
 mod prefs;
-mod rendering;
 mod state;
 mod sync;
 mod views;
@@ -31,12 +29,7 @@ use vrooli_store::DataDir;
 /// code rather than a panic.
 pub fn run() -> ExitCode {
     let started = Instant::now();
-    // First, while this is the only thread: it sets the environment WebKit's processes inherit.
-    let compositing_off = rendering::choose();
     init_tracing();
-    if compositing_off {
-        tracing::info!("no GPU render node: WebKit draws without compositing (WEBKIT_DISABLE_COMPOSITING_MODE=1)");
-    }
     match launch(started) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
