@@ -33,6 +33,7 @@ mod fields;
 mod genesis;
 mod history;
 mod merge;
+mod merge_work;
 mod refs;
 mod resource;
 mod run;

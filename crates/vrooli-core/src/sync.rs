@@ -3,15 +3,15 @@
 //! into sync messages and incoming messages into merged, projected documents.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 
-use automerge::{sync, ActorId, Automerge, ChangeHash, Patch, PatchLog};
+use automerge::{ActorId, Automerge, Patch, PatchLog};
 use vrooli_protocol::Peer;
 
 use crate::doc_id::DocId;
 use crate::doc_store;
 use crate::error::CoreError;
 use crate::merge::{adopt, project_patches};
+use crate::merge_work::{Done, Job, Work};
 use crate::workspace::{Tx, Workspace};
 
 impl Workspace {
@@ -62,7 +62,8 @@ impl Workspace {
     /// changes. On an error, the batch it happened in is rolled back (the
     /// caller must then forget `peer`'s state, which believes it arrived).
     ///
-    /// A second thread loads each document a message needs (see [`merge_batch`]).
+    /// Loading documents and receiving messages into them is shared with a second thread
+    /// (see `merge_batch`).
     pub fn sync_incoming_all(
         &mut self,
         peer: &mut Peer,
@@ -91,7 +92,7 @@ pub struct Incoming {
 }
 
 /// A whole document a message carried, loaded.
-struct Whole {
+pub(crate) struct Whole {
     doc: Automerge,
     saved: Vec<u8>,
 }
@@ -99,7 +100,7 @@ struct Whole {
 impl Whole {
     /// The whole document `message` carries (the answer to asking from nothing), loaded; `None`
     /// when it carries something else or does not load (the workspace then reports why).
-    fn of(message: &[u8]) -> Option<Whole> {
+    pub(crate) fn of(message: &[u8]) -> Option<Whole> {
         let (saved, _) = vrooli_protocol::whole::whole_document(message)?;
         Some(Whole { doc: Automerge::load(&saved).ok()?, saved })
     }
@@ -119,146 +120,6 @@ impl Incoming {
     pub fn prepared(id: DocId, message: Vec<u8>) -> Incoming {
         let whole = Whole::of(&message);
         Incoming { id, message, whole }
-    }
-}
-
-/// How far past the message being projected the helper thread may work: it keeps both cores
-/// busy without holding a whole batch of loaded documents at once.
-const WORK_AHEAD: usize = 16;
-
-/// Work on one message of a batch that needs no transaction, so either thread may do it.
-enum Job<'m> {
-    /// Load the stored document the message merges into, and receive the message.
-    Merge { stored: doc_store::Stored, state: Box<sync::State>, message: &'m [u8] },
-    /// Load the whole document the message carries: this device does not have it.
-    Whole(&'m [u8]),
-}
-
-enum Done {
-    /// The document as stored (`before`) with the message received: the patches when it
-    /// gained changes. Its sync state goes back to the peer.
-    Merged {
-        doc: Automerge,
-        before: Vec<ChangeHash>,
-        patches: Option<Vec<Patch>>,
-        state: Box<sync::State>,
-    },
-    /// The message would not apply: the transaction fails with this reason.
-    Refused {
-        state: Box<sync::State>,
-        reason: String,
-    },
-    /// The stored document did not load; merged the usual way, which reports why.
-    NotLoaded {
-        state: Box<sync::State>,
-    },
-    Whole(Option<Whole>),
-}
-
-impl Job<'_> {
-    fn run(self, id: &DocId, actor: &ActorId) -> Done {
-        match self {
-            Job::Merge { stored, mut state, message } => {
-                let Ok(mut doc) = stored.load(actor) else { return Done::NotLoaded { state } };
-                let before = doc.get_heads();
-                let mut log = PatchLog::active();
-                if let Err(e) = vrooli_protocol::receive(&mut state, &id.to_string(), &mut doc, message, &mut log) {
-                    return Done::Refused { state, reason: e.to_string() };
-                }
-                let patches = (doc.get_heads() != before).then(|| doc.make_patches(&mut log));
-                Done::Merged { doc, before, patches, state }
-            }
-            Job::Whole(message) => Done::Whole(Whole::of(message)),
-        }
-    }
-}
-
-/// A batch's jobs, shared by the merging thread and its helper: either takes the next job in
-/// batch order; results wait in `done` until the merge reaches their message.
-struct Work<'m> {
-    queue: Mutex<VecDeque<(usize, DocId, Job<'m>)>>,
-    done: Mutex<HashMap<usize, Done>>,
-    /// Signalled with `done`: a result arrived.
-    finished: Condvar,
-    /// The message the merge is at, and whether it stopped (at an error).
-    at: Mutex<(usize, bool)>,
-    /// Signalled with `at`: the merge moved on or stopped.
-    progressed: Condvar,
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    // A panic on the other thread leaves nothing half-written here: each value is replaced whole.
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-impl<'m> Work<'m> {
-    /// The next job, unless it is more than [`WORK_AHEAD`] past `limit_from` (then `None`).
-    fn claim(&self, limit_from: usize) -> Option<(usize, DocId, Job<'m>)> {
-        let mut queue = lock(&self.queue);
-        if queue.front().is_some_and(|(i, _, _)| *i > limit_from + WORK_AHEAD) {
-            return None;
-        }
-        queue.pop_front()
-    }
-
-    fn finish(&self, i: usize, done: Done) {
-        lock(&self.done).insert(i, done);
-        self.finished.notify_all();
-    }
-
-    /// The helper thread: jobs in order, never too far ahead of the merge, until none is left
-    /// or the merge stopped.
-    fn help(&self, actor: &ActorId) {
-        loop {
-            let (at, stopped) = *lock(&self.at);
-            if stopped {
-                return;
-            }
-            match self.claim(at) {
-                Some((i, id, job)) => self.finish(i, job.run(&id, actor)),
-                None if lock(&self.queue).is_empty() => return,
-                None => {
-                    // Too far ahead: wait until the merge moves on.
-                    let guard = lock(&self.at);
-                    if guard.0 == at && !guard.1 {
-                        drop(self.progressed.wait(guard));
-                    }
-                }
-            }
-        }
-    }
-
-    /// The result for message `i` (which has a job): done already, done here now, or waited for.
-    fn result(&self, i: usize, actor: &ActorId) -> Option<Done> {
-        {
-            let mut at = lock(&self.at);
-            at.0 = i;
-        }
-        self.progressed.notify_all();
-        loop {
-            if let Some(done) = lock(&self.done).remove(&i) {
-                return Some(done);
-            }
-            if let Some((j, id, job)) = self.claim(i) {
-                let done = job.run(&id, actor);
-                if j == i {
-                    return Some(done);
-                }
-                self.finish(j, done);
-                continue;
-            }
-            let done = lock(&self.done);
-            if done.contains_key(&i) {
-                continue;
-            }
-            // Job `i` is on the helper thread.
-            drop(self.finished.wait(done));
-        }
-    }
-
-    fn stop(&self) {
-        lock(&self.at).1 = true;
-        self.progressed.notify_all();
     }
 }
 
@@ -294,13 +155,7 @@ fn merge_batch(t: &mut Tx<'_, '_>, peer: &mut Peer, mut batch: Vec<Incoming>) ->
     for (i, _, _) in &queue {
         has_job[*i] = true;
     }
-    let work = Work {
-        queue: Mutex::new(queue),
-        done: Mutex::new(HashMap::new()),
-        finished: Condvar::new(),
-        at: Mutex::new((0, false)),
-        progressed: Condvar::new(),
-    };
+    let work = Work::new(queue);
     let actor = t.actor().clone();
     std::thread::scope(|scope| {
         scope.spawn(|| work.help(&actor));
