@@ -348,7 +348,8 @@ pub(crate) fn project_messages(
             t.w.delete_if_exists(ChatMessage::TABLE, message_id)?;
             continue;
         };
-        let mut row = read_row(doc, &obj, &MESSAGE)?;
+        // One walk of the message's map for its columns and its reactions' keys.
+        let (mut row, others) = crate::fields::read_row_and_other_keys(doc, &obj, &MESSAGE)?;
         let table = ChatMessage::TABLE;
         if int(table, &row, "id") != Some(message_id)
             || int(table, &row, "chatId") != Some(chat)
@@ -369,7 +370,8 @@ pub(crate) fn project_messages(
         }
         let is_new = !t.w.exists(table, message_id)?;
         t.w.put_row(table, row)?;
-        crate::chat_reactions::project_reactions(t, doc, &obj, message_id, is_new)?;
+        let reactions = crate::chat_reactions::reaction_keys(others);
+        crate::chat_reactions::project_reactions(t, doc, &obj, message_id, is_new, reactions)?;
         if let Some(parent) = missing_parent {
             t.w.transaction()
                 .prepare_cached("INSERT OR REPLACE INTO reply_parent (messageId, parentId) VALUES (?1, ?2)")?

@@ -79,7 +79,7 @@ impl Workspace {
                     reaction
                 }
             };
-            project_reactions(t, &doc, &message, message_id, false)?;
+            project_reactions(t, &doc, &message, message_id, false, reaction_keys(doc.keys(&message)))?;
             t.put_doc(id, doc)?;
             Ok(reaction)
         })
@@ -98,7 +98,7 @@ impl Workspace {
                     Ok(())
                 })?;
             }
-            project_reactions(t, &doc, &message, message_id, false)?;
+            project_reactions(t, &doc, &message, message_id, false, reaction_keys(doc.keys(&message)))?;
             t.put_doc(id, doc)?;
             Ok(())
         })
@@ -118,17 +118,23 @@ fn message_obj(doc: &Automerge, id: &DocId, message_id: i64) -> Result<ObjId, Co
         .ok_or_else(|| inconsistent(id, format!("message {message_id} missing")))
 }
 
-/// Projects a message's reactions and their summary from its map: rows no
-/// longer in the document go, the counts are computed afresh.
+/// The keys of a message's map that hold reactions, out of `keys`.
+pub(crate) fn reaction_keys(keys: impl IntoIterator<Item = String>) -> Vec<String> {
+    keys.into_iter().filter(|k| k.starts_with(PREFIX)).collect()
+}
+
+/// Projects a message's reactions and their summary from its map, whose reaction keys are
+/// `keys` (see [`reaction_keys`]): rows no longer in the document go, the counts are computed
+/// afresh.
 pub(crate) fn project_reactions(
     t: &mut Tx<'_, '_>,
     doc: &Automerge,
     message: &ObjId,
     message_id: i64,
     new_message: bool,
+    keys: Vec<String>,
 ) -> Result<(), CoreError> {
     let mut rows = Vec::new();
-    let keys: Vec<String> = doc.keys(message).filter(|k| k.starts_with(PREFIX)).collect();
     for key in keys {
         let Some(obj) = map_at(doc, message, &key)? else { continue };
         let row = read_row(doc, &obj, &REACTION)?;

@@ -132,13 +132,26 @@ fn fit_text(column: &vrooli_model::ColumnDef, text: String) -> String {
 /// the document's operations each time, which made projecting a merged
 /// bucket of a thousand messages several times slower.
 pub(crate) fn read_row<D: ReadDoc>(doc: &D, obj: &ObjId, layout: &Layout) -> Result<Vec<Value>, CoreError> {
-    let entries: Vec<(String, AmValue<'static>, ObjId)> = doc
-        .map_range(obj, ..)
-        .map(|item| {
+    Ok(read_row_and_other_keys(doc, obj, layout)?.0)
+}
+
+/// [`read_row`], and the keys of the map that are no column of the table (a message keeps its
+/// reactions beside its columns): one walk of the map for both.
+pub(crate) fn read_row_and_other_keys<D: ReadDoc>(
+    doc: &D,
+    obj: &ObjId,
+    layout: &Layout,
+) -> Result<(Vec<Value>, Vec<String>), CoreError> {
+    let mut entries: Vec<(String, AmValue<'static>, ObjId)> = Vec::new();
+    let mut others = Vec::new();
+    for item in doc.map_range(obj, ..) {
+        if layout.table.columns.iter().any(|c| c.name == item.key) {
             let id = item.id();
-            (item.key.to_string(), item.value.into(), id)
-        })
-        .collect();
+            entries.push((item.key.to_string(), item.value.into(), id));
+        } else {
+            others.push(item.key.to_string());
+        }
+    }
     let mut row = Vec::with_capacity(layout.table.columns.len());
     for column in layout.table.columns {
         if layout.derived.contains(&column.name) {
@@ -154,7 +167,7 @@ pub(crate) fn read_row<D: ReadDoc>(doc: &D, obj: &ObjId, layout: &Layout) -> Res
             (_, value) => value,
         });
     }
-    Ok(row)
+    Ok((row, others))
 }
 
 fn scalar(value: &Value) -> ScalarValue {
