@@ -20,7 +20,7 @@
 //! cursor. After a failed session the link must be [reset](Link::reset):
 //! a message may have been lost, and the protocol would wait for its answer.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, VecDeque};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -119,6 +119,13 @@ impl Link {
 /// soon and the pipeline stays full, large enough that per-request work (authorisation, the
 /// changed-documents query) stays small beside the documents'.
 pub const PIPELINE_CHUNK: usize = 50;
+
+/// Requests of a round in flight at once. Preparing an answer (loading the whole documents a
+/// fresh device receives) costs about twice what merging it does, so with one request ahead
+/// the merging thread waited for each answer half the time; two keep both cores busy. Measured
+/// on a fresh device's pull of 1,000 documents (sync bench): 6.1 s with one, 4.3 s with two,
+/// 4.2 s with three.
+pub const PIPELINE_DEPTH: usize = 2;
 
 /// A round's messages as requests: at least one (an empty one still brings `changed`).
 fn requests(outgoing: Vec<DocMessage>) -> Vec<Vec<DocMessage>> {
@@ -286,12 +293,13 @@ pub async fn sync_session(
         }
         let mut next_cursor = None;
         let mut chunks = requests(outgoing).into_iter();
-        // One request ahead: the server answers the next chunk while this device merges the
-        // answer to the last one (on a fresh device both take seconds, on two cores).
-        let mut in_flight = chunks.next().map(|docs| send(api, token, SyncRequest { cursor, docs }));
-        while let Some(request) = in_flight.take() {
+        // Requests ahead: the answers to the next chunks are fetched and prepared while this
+        // device merges the answer to the last one, answered in order.
+        let mut in_flight: VecDeque<InFlight> =
+            chunks.by_ref().take(PIPELINE_DEPTH).map(|docs| send(api, token, SyncRequest { cursor, docs })).collect();
+        while let Some(request) = in_flight.pop_front() {
             let response = request.answer().await?;
-            in_flight = chunks.next().map(|docs| send(api, token, SyncRequest { cursor, docs }));
+            in_flight.extend(chunks.next().map(|docs| send(api, token, SyncRequest { cursor, docs })));
             report.bytes_received += response.bytes;
             let mut ws = lock(ws);
             for id in ws.sync_incoming_all(peer, response.docs)? {

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
-use vrooli_client::sync::{sync_session, Link, PIPELINE_CHUNK};
+use vrooli_client::sync::{sync_session, Link, PIPELINE_CHUNK, PIPELINE_DEPTH};
 use vrooli_client::{Api, Token};
 use vrooli_core::Workspace;
 use vrooli_protocol::wire::SyncRequest;
@@ -22,7 +22,15 @@ use vrooli_store::DataDir;
 struct Log {
     paths: Vec<String>,
     sync_docs: Vec<usize>,
+    /// Sync requests received and not yet answered, and the most there were at once.
+    sync_open: usize,
+    sync_most_open: usize,
 }
+
+/// How long the stand-in holds the answer to a full chunk while it is the only open request,
+/// so that a session that keeps several requests in flight is seen to (one that does not only
+/// waits).
+const HOLD_ALONE: std::time::Duration = std::time::Duration::from_secs(2);
 
 async fn stand_in() -> (String, Arc<Mutex<Log>>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -58,7 +66,19 @@ async fn stand_in() -> (String, Arc<Mutex<Log>>) {
                     tcp.read_exact(&mut body).await.unwrap();
                     let answer = if request == "POST /v1/sync" {
                         let sync: SyncRequest = serde_json::from_slice(&body).unwrap();
-                        log.lock().unwrap().sync_docs.push(sync.docs.len());
+                        {
+                            let mut log = log.lock().unwrap();
+                            log.sync_docs.push(sync.docs.len());
+                            log.sync_open += 1;
+                            log.sync_most_open = log.sync_most_open.max(log.sync_open);
+                        }
+                        let held = std::time::Instant::now();
+                        // Only full chunks: a round's last request may have no companion left.
+                        let full = sync.docs.len() == PIPELINE_CHUNK;
+                        while full && log.lock().unwrap().sync_open < 2 && held.elapsed() < HOLD_ALONE {
+                            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+                        }
+                        log.lock().unwrap().sync_open -= 1;
                         r#"{"docs":[],"changed":[],"denied":[],"cursor":1}"#
                     } else {
                         "[]"
@@ -124,4 +144,6 @@ async fn a_round_of_many_documents_goes_out_in_chunks() {
     let sent = log.lock().unwrap().sync_docs.clone();
     assert_eq!(sent.iter().sum::<usize>(), chats, "every document went out once: {sent:?}");
     assert_eq!(sent, [PIPELINE_CHUNK, PIPELINE_CHUNK, 7], "chunks of at most {PIPELINE_CHUNK}");
+    let most_open = log.lock().unwrap().sync_most_open;
+    assert_eq!(most_open, PIPELINE_DEPTH.min(sent.len()), "requests in flight at once");
 }
