@@ -9,6 +9,7 @@
 //! - `routes`: the HTTP API under `/v1` (axum);
 //! - `sync`: merging and answering documents' sync messages;
 //! - `teams`: teams, members and invites;
+//! - `workers`: threads of their own for blocking work (the SQLite connection, passwords);
 //! - `events`: the WebSocket that tells devices at once what changed,
 //!   across nodes through PostgreSQL's LISTEN/NOTIFY.
 
@@ -21,6 +22,7 @@ mod limits;
 mod routes;
 mod sync;
 mod teams;
+mod workers;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -38,6 +40,8 @@ pub struct AppState {
     pub hub: events::Hub,
     /// Documents already parsed (see `doc_cache`).
     pub docs: Arc<doc_cache::DocCache>,
+    /// Where passwords are hashed and verified (see `workers`).
+    pub hashing: workers::Workers,
 }
 
 /// Where the server keeps its data.
@@ -73,6 +77,7 @@ pub async fn serve(listen: &str, storage: Storage) -> anyhow::Result<()> {
         peers: sync::Peers::default(),
         hub: events::Hub::default(),
         docs: Arc::default(),
+        hashing: workers::Workers::per_core("argon2").context("starting the password hashing threads")?,
     });
     if let Some(listener) = listener {
         tokio::spawn(events::relay(state.clone(), listener));

@@ -123,7 +123,9 @@ async fn register(
     let c = body(json)?;
     let email = check_credentials(&c)?;
     let password = c.password.clone();
-    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&password))
+    let hash = state
+        .hashing
+        .run(move || auth::hash_password(&password))
         .await
         .map_err(ApiError::internal)?
         .map_err(ApiError::internal)?;
@@ -156,9 +158,11 @@ async fn login(
             format!("too many wrong passwords: try again in {minutes} min"),
         ));
     }
-    let hash = account.as_ref().map_or_else(|| auth::decoy_hash().to_string(), |a| a.password_hash.clone());
+    let hash = account.as_ref().map(|a| a.password_hash.clone());
     let password = c.password.clone();
-    let good = tokio::task::spawn_blocking(move || auth::verify_password(&password, &hash))
+    let good = state
+        .hashing
+        .run(move || auth::verify_password(&password, hash.as_deref().unwrap_or_else(|| auth::decoy_hash())))
         .await
         .map_err(ApiError::internal)?;
     let wrong = || ApiError::new(StatusCode::UNAUTHORIZED, "wrong_credentials", "wrong email or password");

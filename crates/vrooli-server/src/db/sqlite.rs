@@ -13,6 +13,7 @@ use super::{
     DocReaders, InviteRow, MemberRow, Merged, Step, TeamRow,
 };
 use crate::auth::{now_millis, MAX_FAILED_LOGINS};
+use crate::workers::Workers;
 
 const SCHEMA: &[&str] = &[
     // Version 1.
@@ -83,6 +84,8 @@ const SCHEMA: &[&str] = &[
 #[derive(Clone)]
 pub struct Sqlite {
     conn: Arc<Mutex<Connection>>,
+    /// The one thread calls run on, in order: the connection serves one at a time anyway.
+    thread: Workers,
     /// Copies the log into the database, so no request's commit does it (which held the
     /// connection, and so every other request, for the copy and its fsync). Kept for its
     /// thread: the connection's WAL hook nudges it.
@@ -108,21 +111,25 @@ impl Sqlite {
         }
         tx.commit()?;
         let checkpointer = Arc::new(vrooli_wal::Checkpointer::start(path, &mut conn));
-        Ok(Sqlite { conn: Arc::new(Mutex::new(conn)), _checkpointer: checkpointer })
+        let thread = Workers::start("sqlite", 1).map_err(|e| DbError::Task(format!("starting its thread: {e}")))?;
+        Ok(Sqlite { conn: Arc::new(Mutex::new(conn)), thread, _checkpointer: checkpointer })
     }
 
-    /// Runs `f` on the connection, off the async threads.
+    /// Runs `f` on the connection, on its thread (off the async threads), after the calls
+    /// before it.
     pub async fn call<T: Send + 'static, E: From<DbError> + Send + 'static>(
         &self,
         f: impl FnOnce(&mut Connection) -> Result<T, E> + Send + 'static,
     ) -> Result<T, E> {
         let conn = self.conn.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut conn = conn.lock().unwrap_or_else(|p| p.into_inner());
-            f(&mut conn)
-        })
-        .await
-        .map_err(|e| E::from(DbError::Task(e.to_string())))?
+        self.thread
+            .run(move || {
+                // Only this thread locks it, but a test may hold it too.
+                let mut conn = conn.lock().unwrap_or_else(|p| p.into_inner());
+                f(&mut conn)
+            })
+            .await
+            .map_err(|e| E::from(DbError::Task(e.to_string())))?
     }
 }
 

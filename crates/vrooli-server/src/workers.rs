@@ -1,0 +1,115 @@
+//! Threads of their own for blocking work, fed in order through one queue.
+//!
+//! tokio's blocking pool starts a thread for every call that finds the others busy. Two kinds of
+//! the server's work made that costly:
+//! - **the SQLite backend**: its one connection serves one call at a time, so under load every
+//!   waiting call held a thread of its own, blocked on the connection's lock (140 threads in the
+//!   sync bench's 200-device run), and the documents each of them loaded and saved spread over
+//!   as many of glibc's arenas, which keep what is freed: the server's RSS reached 580 MB;
+//! - **password hashing**: an argon2id hash takes ~19 MiB and tens of milliseconds of one core; a
+//!   burst of sign-ins ran as many at once as there were requests.
+//!
+//! [`Workers`] runs such work on a fixed set of threads (one for the connection, one per core for
+//! hashing); the rest waits its turn in order, each waiting job holding only its inputs.
+
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::oneshot;
+
+type Job = Box<dyn FnOnce() + Send>;
+
+/// The threads; dropping the last handle lets them end once their queue is empty.
+#[derive(Clone)]
+pub struct Workers {
+    name: &'static str,
+    jobs: mpsc::Sender<Job>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("the {0} threads are gone")]
+pub struct WorkersGone(&'static str);
+
+impl Workers {
+    /// One thread per core the process may use (at least one), named `name-N`.
+    pub fn per_core(name: &'static str) -> std::io::Result<Workers> {
+        Workers::start(name, std::thread::available_parallelism().map_or(1, usize::from))
+    }
+
+    /// `threads` threads (at least one), named `name-N`.
+    pub fn start(name: &'static str, threads: usize) -> std::io::Result<Workers> {
+        let (jobs, queue) = mpsc::channel::<Job>();
+        let queue = Arc::new(Mutex::new(queue));
+        for i in 0..threads.max(1) {
+            let queue = queue.clone();
+            std::thread::Builder::new().name(format!("{name}-{i}")).spawn(move || loop {
+                // The lock is held only while waiting for the next job, never while hashing.
+                let job = match queue.lock() {
+                    Ok(queue) => queue.recv(),
+                    Err(poisoned) => poisoned.into_inner().recv(),
+                };
+                match job {
+                    Ok(job) => job(),
+                    Err(mpsc::RecvError) => return,
+                }
+            })?;
+        }
+        Ok(Workers { name, jobs })
+    }
+
+    /// Runs `work` on one of the threads when its turn comes.
+    pub async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T, WorkersGone> {
+        let (done, result) = oneshot::channel();
+        let job: Job = Box::new(move || {
+            // The request may have gone meanwhile: nobody waits for the result then.
+            let _ = done.send(work());
+        });
+        self.jobs.send(job).map_err(|_| WorkersGone(self.name))?;
+        result.await.map_err(|_| WorkersGone(self.name))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn no_more_run_at_once_than_there_are_threads() {
+        let hashing = Workers::start("argon2", 2).unwrap();
+        let running = Arc::new(AtomicUsize::new(0));
+        let most = Arc::new(AtomicUsize::new(0));
+        let mut tasks = Vec::new();
+        for i in 0..8 {
+            let (hashing, running, most) = (hashing.clone(), running.clone(), most.clone());
+            tasks.push(tokio::spawn(async move {
+                hashing
+                    .run(move || {
+                        let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                        most.fetch_max(now, Ordering::SeqCst);
+                        std::thread::sleep(Duration::from_millis(50));
+                        running.fetch_sub(1, Ordering::SeqCst);
+                        (i, std::thread::current().name().map(str::to_owned))
+                    })
+                    .await
+                    .unwrap()
+            }));
+        }
+        let mut results = Vec::new();
+        for task in tasks {
+            results.push(task.await.unwrap());
+        }
+        assert_eq!(results.iter().map(|(i, _)| *i).collect::<Vec<_>>(), (0..8).collect::<Vec<_>>());
+        assert!(results.iter().all(|(_, name)| name.as_deref().is_some_and(|n| n.starts_with("argon2-"))));
+        assert_eq!(most.load(Ordering::SeqCst), 2, "eight jobs on two threads run two at a time");
+    }
+
+    #[tokio::test]
+    async fn a_hash_made_on_the_threads_verifies() {
+        let hashing = Workers::start("argon2", 1).unwrap();
+        let hash = hashing.run(|| crate::auth::hash_password("correct horse")).await.unwrap().unwrap();
+        assert!(hashing.run(move || crate::auth::verify_password("correct horse", &hash)).await.unwrap());
+    }
+}
