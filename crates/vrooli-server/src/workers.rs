@@ -10,8 +10,11 @@
 //!   burst of sign-ins ran as many at once as there were requests.
 //!
 //! [`Workers`] runs such work on a fixed set of threads (one for the connection, one per core for
-//! hashing); the rest waits its turn in order, each waiting job holding only its inputs.
+//! hashing); the rest waits its turn in order, each waiting job holding only its inputs. A job
+//! that panics fails its own call only: the thread catches it and takes the next job, as tokio's
+//! pool would have (a panic that ended the connection's one thread would end the server's storage).
 
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 
@@ -27,8 +30,12 @@ pub struct Workers {
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("the {0} threads are gone")]
-pub struct WorkersGone(&'static str);
+pub enum WorkerError {
+    #[error("the {0} threads are gone")]
+    Gone(&'static str),
+    #[error("a job on the {0} threads panicked")]
+    Panicked(&'static str),
+}
 
 impl Workers {
     /// One thread per core the process may use (at least one), named `name-N`.
@@ -43,7 +50,7 @@ impl Workers {
         for i in 0..threads.max(1) {
             let queue = queue.clone();
             std::thread::Builder::new().name(format!("{name}-{i}")).spawn(move || loop {
-                // The lock is held only while waiting for the next job, never while hashing.
+                // The lock is held only while waiting for the next job, never while running one.
                 let job = match queue.lock() {
                     Ok(queue) => queue.recv(),
                     Err(poisoned) => poisoned.into_inner().recv(),
@@ -58,14 +65,20 @@ impl Workers {
     }
 
     /// Runs `work` on one of the threads when its turn comes.
-    pub async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T, WorkersGone> {
+    pub async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T, WorkerError> {
         let (done, result) = oneshot::channel();
         let job: Job = Box::new(move || {
+            // Whatever `work` shared is dropped with it, and only its caller sees the panic.
+            let outcome = catch_unwind(AssertUnwindSafe(work));
             // The request may have gone meanwhile: nobody waits for the result then.
-            let _ = done.send(work());
+            let _ = done.send(outcome);
         });
-        self.jobs.send(job).map_err(|_| WorkersGone(self.name))?;
-        result.await.map_err(|_| WorkersGone(self.name))
+        self.jobs.send(job).map_err(|_| WorkerError::Gone(self.name))?;
+        match result.await {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(_panic)) => Err(WorkerError::Panicked(self.name)),
+            Err(_) => Err(WorkerError::Gone(self.name)),
+        }
     }
 }
 
@@ -104,6 +117,14 @@ mod tests {
         assert_eq!(results.iter().map(|(i, _)| *i).collect::<Vec<_>>(), (0..8).collect::<Vec<_>>());
         assert!(results.iter().all(|(_, name)| name.as_deref().is_some_and(|n| n.starts_with("argon2-"))));
         assert_eq!(most.load(Ordering::SeqCst), 2, "eight jobs on two threads run two at a time");
+    }
+
+    #[tokio::test]
+    async fn a_job_that_panics_fails_alone_and_the_thread_goes_on() {
+        let thread = Workers::start("sqlite", 1).unwrap();
+        let failed = thread.run(|| -> u32 { panic!("a bug in one call") }).await;
+        assert!(matches!(failed, Err(WorkerError::Panicked("sqlite"))), "{failed:?}");
+        assert_eq!(thread.run(|| 7).await.unwrap(), 7, "the one thread still takes jobs");
     }
 
     #[tokio::test]
