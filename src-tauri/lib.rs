@@ -11,6 +11,8 @@ mod bindings;
 mod commands;
 mod error;
 mod events;
+#[cfg(target_os = "linux")]
+mod linux_session;
 mod prefs;
 mod state;
 mod sync;
@@ -29,7 +31,15 @@ use vrooli_store::DataDir;
 /// code rather than a panic.
 pub fn run() -> ExitCode {
     let started = Instant::now();
+    // Before any thread exists: this may set environment variables GTK and WebKit read.
+    #[cfg(target_os = "linux")]
+    let renderer = linux_session::choose_renderer();
     init_tracing();
+    #[cfg(target_os = "linux")]
+    {
+        tracing::info!(?renderer, "webview renderer chosen");
+        linux_session::warm_desktop_portal();
+    }
     match launch(started) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
@@ -53,7 +63,7 @@ fn launch(started: Instant) -> Result<(), LaunchError> {
     let data_dir = DataDir::resolve(None).map_err(CoreError::from)?;
     let workspace = Workspace::open(&data_dir)?;
     let prefs = prefs::Prefs::load(data_dir.path())?;
-    tracing::info!(data_dir = %data_dir.path().display(), "workspace opened");
+    tracing::info!(data_dir = %data_dir.path().display(), since_start_ms = ms_since(started), "workspace opened");
     let state = state::AppState::new(workspace, prefs, data_dir.path().to_path_buf(), Box::new(SystemClock), started);
 
     let bindings = bindings::builder();
@@ -61,10 +71,10 @@ fn launch(started: Instant) -> Result<(), LaunchError> {
         .manage(state)
         .invoke_handler(bindings.invoke_handler())
         .on_page_load(move |_, payload| {
-            let since_start_ms = started.elapsed().as_secs_f64() * 1000.0;
-            tracing::info!(event = ?payload.event(), since_start_ms, "page load");
+            tracing::info!(event = ?payload.event(), since_start_ms = ms_since(started), "page load");
         })
         .setup(move |app| {
+            tracing::info!(since_start_ms = ms_since(started), "window created");
             bindings.mount_events(app);
             // Signed in on an earlier run: sync again (the keyring is asked off the main thread).
             tauri::async_runtime::spawn(sync::resume(app.handle().clone()));
@@ -72,6 +82,11 @@ fn launch(started: Instant) -> Result<(), LaunchError> {
         })
         .run(tauri::generate_context!())?;
     Ok(())
+}
+
+/// Milliseconds since `started`, for the startup phases logged above.
+fn ms_since(started: Instant) -> f64 {
+    started.elapsed().as_secs_f64() * 1000.0
 }
 
 /// Logs go to stderr, coloured only on a terminal; `RUST_LOG` overrides the default `info` level.

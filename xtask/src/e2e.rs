@@ -28,6 +28,10 @@ use vrooli_store::{DataDir, ListQuery, Store, MAX_PAGE_SIZE};
 
 use crate::online::CliDevice;
 use crate::webdriver::{keys, Element, Session};
+use crate::x11_screenshot::XDisplay;
+
+/// The main window's title (`tauri.conf.json`), to find it on the X display.
+const WINDOW_TITLE: &str = "Vrooli";
 
 const WAIT: Duration = Duration::from_secs(20);
 /// Written into the store before the app starts; the Settings screen must show their count.
@@ -60,6 +64,8 @@ pub struct Ctx<'a> {
     /// The process group of the app and its WebKit processes.
     pub group: u32,
     pub screenshots: &'a Path,
+    /// The X display the window is on, where screenshots are read from.
+    pub display: &'a XDisplay,
     pub seeded: &'a Seeded,
     pub devices: &'a Devices<'a>,
 }
@@ -191,14 +197,14 @@ pub fn run_all(ctx: &Ctx<'_>) -> Result<Figures> {
 }
 
 fn screenshot(ctx: &Ctx<'_>, file: &str) -> Result<std::path::PathBuf> {
-    // A screenshot is the last frame WebKit painted: wait for two more, so it shows the DOM
-    // the scenario just checked.
+    // Wait for two more frames, so the window shows the DOM the scenario just checked.
     ctx.session.execute_async(
         "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done(null)));",
         &[],
     )?;
     let path = ctx.screenshots.join(file);
-    fs::write(&path, ctx.session.screenshot()?).with_context(|| format!("cannot write {}", path.display()))?;
+    fs::write(&path, ctx.display.screenshot(WINDOW_TITLE)?)
+        .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(path)
 }
 

@@ -13,6 +13,7 @@ mod smoke;
 mod system_deps;
 mod ui;
 mod webdriver;
+mod x11_screenshot;
 
 use std::{path::PathBuf, process::ExitCode, time::Instant};
 

@@ -22,7 +22,7 @@ use std::{
 
 use anyhow::{Context, Result};
 
-use crate::{desktop, e2e, online, process, webdriver};
+use crate::{desktop, e2e, online, process, webdriver, x11_screenshot::XDisplay};
 
 const STARTUP: Duration = Duration::from_secs(60);
 
@@ -65,11 +65,13 @@ pub fn run(root: &Path, profile: desktop::Profile) -> Result<()> {
     let screenshots = root.join("target/e2e-screenshots");
     fs::create_dir_all(&screenshots).with_context(|| format!("cannot create {}", screenshots.display()))?;
     let outcome = webdriver::wait_until_ready(port, STARTUP).and_then(|()| {
+        let display = XDisplay::from_auth_file(&auth_file)?;
         let session = webdriver::Session::start(port, &binary.to_string_lossy())?;
         let ctx = e2e::Ctx {
             session: &session,
             group: driver_group.id(),
             screenshots: &screenshots,
+            display: &display,
             seeded: &seeded,
             devices: &devices,
         };

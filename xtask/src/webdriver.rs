@@ -1,6 +1,6 @@
 //! A minimal W3C WebDriver client over plain HTTP, enough for the desktop tests: open a session,
 //! find elements by CSS selector, click them, type into them, read their text, run a script in
-//! the page, take a screenshot.
+//! the page. (Screenshots come from the X server: `x11_screenshot`.)
 //!
 //! It only ever talks to tauri-driver on 127.0.0.1.
 
@@ -10,7 +10,6 @@ use std::{
 };
 
 use anyhow::{bail, Context, Result};
-use base64::Engine;
 use serde_json::{json, Value};
 
 /// The key under which W3C WebDriver returns an element reference.
@@ -205,14 +204,6 @@ impl Session {
         let url = format!("{}/{}/element/{}/text", self.base, self.id, element.0);
         let value = send(self.agent.get(&url).call(), "element text")?;
         Ok(value.as_str().unwrap_or_default().to_owned())
-    }
-
-    /// The window's content as PNG bytes.
-    pub fn screenshot(&self) -> Result<Vec<u8>> {
-        let url = format!("{}/{}/screenshot", self.base, self.id);
-        let value = send(self.agent.get(&url).call(), "screenshot")?;
-        let encoded = value.as_str().context("screenshot: reply is not a string")?;
-        base64::engine::general_purpose::STANDARD.decode(encoded).context("screenshot: reply is not base64")
     }
 
     /// Ends the session, which closes the app.
