@@ -10,12 +10,18 @@
 //! idle on the first screen, and — on the large data dir — opening a 50,000-message chat to its
 //! first rows painted. Each data dir is started [`STARTS`] times; medians are reported.
 //!
+//! Then the floor under those figures: the app on the large data dir and an empty Tauri app
+//! (`bench/tauri-floor`, whose page asks one command that does nothing) started the same way,
+//! alternately, without WebDriver: when each answered its first command and what each process
+//! holds in memory. Whatever the empty app shows is Tauri's, GTK's and WebKit's.
+//!
 //! `VROOLI_BENCH_DESKTOP_MESSAGES` changes the size (default 1,000,000).
 
 use std::{
-    fs,
+    fs::{self, File},
     path::{Path, PathBuf},
-    process::Command,
+    process::{Command, Stdio},
+    thread,
     time::{Duration, Instant},
 };
 
@@ -25,6 +31,8 @@ use serde_json::json;
 use crate::{desktop, e2e, process, smoke, system_deps, ui, webdriver};
 
 const STARTS: usize = 3;
+/// Starts of each app in the comparison with the empty Tauri app (cheaper: no WebDriver).
+const FLOOR_STARTS: usize = 5;
 const CHATS: usize = 20;
 const WAIT: Duration = Duration::from_secs(60);
 /// Bump when the seed example writes something else, so a cached seed is not reused.
@@ -35,6 +43,7 @@ const SEED_VERSION: u32 = 1;
 struct Start {
     answered_ms: Option<f64>,
     load_started_ms: Option<f64>,
+    window_ms: Option<f64>,
     first_paint_ms: Option<f64>,
     open_chat_ms: Option<f64>,
     memory: Vec<(String, u64)>,
@@ -44,7 +53,10 @@ pub fn run(root: &Path) -> Result<()> {
     system_deps::ensure()?;
     ui::ensure_deps(root)?;
     ui::build(root)?;
+    // One cargo run for both, so they share one build of Tauri (features unify per invocation).
+    process::cargo(root, &["build", "--release", "--package", "vrooli-desktop", "--package", "tauri-floor"])?;
     let binary = desktop::build(root, desktop::Profile::Release)?;
+    let floor_binary = desktop::target_dir(root).join("release/tauri-floor");
     let driver = smoke::ensure_tauri_driver(root)?;
     let messages: usize = match std::env::var("VROOLI_BENCH_DESKTOP_MESSAGES") {
         Ok(value) => value.parse().context("VROOLI_BENCH_DESKTOP_MESSAGES is not a number")?,
@@ -61,6 +73,18 @@ pub fn run(root: &Path) -> Result<()> {
     let baseline = measure(&binary, &driver, &empty, scratch.path(), false)?;
     let figures = measure(&binary, &driver, &large, scratch.path(), true)?;
     report(messages, &baseline, &figures);
+
+    let (mut ours, mut floor) = (Vec::new(), Vec::new());
+    for n in 0..FLOOR_STARTS {
+        let (start, log) = bare_start(&binary, &large, &scratch.path().join(format!("bare-app-{n}")), &[])?;
+        ours.push(start);
+        // The empty app draws as the app chose to on this machine (see `linux_session`).
+        let env: &[(&str, &str)] =
+            if log.contains("renderer=Cpu") { &[("WEBKIT_DISABLE_COMPOSITING_MODE", "1")] } else { &[] };
+        let nothing = scratch.path().join(format!("floor-data-{n}"));
+        floor.push(bare_start(&floor_binary, &nothing, &scratch.path().join(format!("bare-floor-{n}")), env)?.0);
+    }
+    report_floor(messages, &ours, &floor);
     Ok(())
 }
 
@@ -125,6 +149,50 @@ fn measure(binary: &Path, driver: &Path, data_dir: &Path, scratch: &Path, open_c
         starts.push(start);
     }
     Ok(starts)
+}
+
+/// Starts `binary` on `data_dir` the plain way (under Xvfb, in a D-Bus session of its own, no
+/// WebDriver), waits for its first command to be answered, and reads its startup lines and,
+/// once settled, the memory of its processes (the app's own under the name "app"); also
+/// returns its log.
+fn bare_start(binary: &Path, data_dir: &Path, dir: &Path, env: &[(&str, &str)]) -> Result<(Start, String)> {
+    fs::create_dir_all(dir.join("home"))?;
+    let auth_file = dir.join("Xauthority");
+    fs::write(&auth_file, b"").context("cannot create the X auth file")?;
+    let log_path = dir.join("app.log");
+    let log = File::create(&log_path).context("cannot create the app's log file")?;
+    let mut command = Command::new("xvfb-run");
+    command
+        .args(["-a", "--server-args=-screen 0 1280x800x24", "-f"])
+        .arg(&auth_file)
+        .args(["dbus-run-session", "--"])
+        .arg(binary)
+        .env("VROOLI_DATA_DIR", data_dir)
+        .env("HOME", dir.join("home"))
+        .env("RUST_LOG", "info")
+        .envs(env.iter().copied())
+        .stderr(Stdio::from(log));
+    let group = smoke::ProcessGroup::spawn(command)?;
+    let deadline = Instant::now() + WAIT;
+    while !fs::read_to_string(&log_path).unwrap_or_default().contains("command answered") {
+        ensure!(Instant::now() < deadline, "{} answered no command within {WAIT:?}", binary.display());
+        thread::sleep(Duration::from_millis(50));
+    }
+    let app = binary.file_name().and_then(|name| name.to_str()).unwrap_or_default();
+    let memory = e2e::resident_memory(group.id())
+        .into_iter()
+        .map(|(name, kb)| if app.starts_with(&name) { ("app".to_owned(), kb) } else { (name, kb) })
+        .collect();
+    drop(group);
+    let log = fs::read_to_string(&log_path).with_context(|| format!("cannot read {}", log_path.display()))?;
+    let start = Start {
+        answered_ms: e2e::logged_ms(&log, "command answered"),
+        load_started_ms: e2e::load_started_ms(&log),
+        window_ms: e2e::logged_ms(&log, "window created"),
+        memory,
+        ..Start::default()
+    };
+    Ok((start, log))
 }
 
 fn first_screen(s: &webdriver::Session, group: u32, open_chat: bool) -> Result<Start> {
@@ -203,4 +271,38 @@ fn report(messages: usize, baseline: &[Start], large: &[Start]) {
         let base = empty.iter().find(|(n, _)| *n == name).map_or_else(|| "—".to_owned(), |(_, b)| format!("{b:.1}"));
         eprintln!("    {name:<18} {mib:>7.1} / {base}");
     }
+}
+
+fn report_floor(messages: usize, ours: &[Start], floor: &[Start]) {
+    let ms = |v: Option<f64>| v.map_or_else(|| "—".to_owned(), |v| format!("{v:.0} ms"));
+    let ratio = |figure: Option<f64>, base: Option<f64>| match (figure, base) {
+        (Some(f), Some(b)) if b > 0.0 => format!("{:.2}×", f / b),
+        _ => "—".to_owned(),
+    };
+    eprintln!(
+        "\nthe floor: the app on {messages} messages vs an empty Tauri app (bench/tauri-floor), both without \
+         WebDriver, alternating, medians of {FLOOR_STARTS} starts"
+    );
+    eprintln!("  {:<46} {:>9} {:>11} {:>7}", "", "app", "empty Tauri", "ratio");
+    type Figure = fn(&Start) -> Option<f64>;
+    let rows: [(&str, Figure); 3] = [
+        ("window created (from start)", |s| s.window_ms),
+        ("page load started (from start)", |s| s.load_started_ms),
+        ("first command answered (from start)", |s| s.answered_ms),
+    ];
+    for (name, f) in rows {
+        let (figure, base) = (median(ours.iter().map(f)), median(floor.iter().map(f)));
+        eprintln!("  {name:<46} {:>9} {:>11} {:>7}", ms(figure), ms(base), ratio(figure, base));
+    }
+    eprintln!("  resident memory idle (MiB), app / empty Tauri:");
+    let empty = memory(floor);
+    let mut totals = (0.0, 0.0);
+    for (name, mib) in memory(ours) {
+        let base = empty.iter().find(|(n, _)| *n == name).map(|(_, b)| *b);
+        totals.0 += mib;
+        totals.1 += base.unwrap_or_default();
+        let base = base.map_or_else(|| "—".to_owned(), |b| format!("{b:.1}"));
+        eprintln!("    {name:<18} {mib:>7.1} / {base}");
+    }
+    eprintln!("    {:<18} {:>7.1} / {:.1}", "all processes", totals.0, totals.1);
 }

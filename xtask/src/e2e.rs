@@ -909,6 +909,7 @@ pub fn resident_memory(group: u32) -> Vec<(String, u64)> {
         let pgrp = rest.split_whitespace().nth(2).and_then(|p| p.parse::<u32>().ok());
         // WebKitWebDriver is the test's, not the app's.
         let app = comm.starts_with("vrooli-desktop")
+            || comm.starts_with("tauri-floor")
             || comm.starts_with("WebKitWebProces")
             || comm.starts_with("WebKitNetwork");
         if pgrp != Some(group) || !app {
