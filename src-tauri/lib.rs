@@ -1,6 +1,7 @@
 //! The Tauri shell of Vrooli: an adapter between the webview and the library crates.
 //!
-//! This crate holds no SQL and no domain rules. It wires logging, opens the workspace in the
+//! This crate holds no SQL and no domain rules. On Linux it first decides how WebKit draws and
+//! starts the desktop portal early (`linux_session`). It wires logging, opens the workspace in the
 //! data directory (`VROOLI_DATA_DIR` overrides the platform default) and this device's
 //! preferences beside it, registers the commands and events listed in [`bindings`] and runs
 //! the window, and resumes background sync when this data dir is signed in (`sync`). Each
