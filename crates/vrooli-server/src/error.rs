@@ -41,6 +41,19 @@ impl ApiError {
     }
 }
 
+impl From<crate::workers::WorkerError> for ApiError {
+    fn from(e: crate::workers::WorkerError) -> Self {
+        match e {
+            crate::workers::WorkerError::Busy(_) => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                "the server is busy checking other passwords; try again in a few seconds",
+            ),
+            other => ApiError::internal(other),
+        }
+    }
+}
+
 impl From<crate::db::DbError> for ApiError {
     fn from(e: crate::db::DbError) -> Self {
         ApiError::internal(e)

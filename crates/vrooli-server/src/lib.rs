@@ -32,6 +32,11 @@ use anyhow::Context;
 
 pub use db::Db;
 
+/// Sign-ins and registrations that may wait for a hashing thread. Each hash takes tens of
+/// milliseconds of a core, so the last of 64 waits on the order of a second on two cores; past
+/// that a client is better told at once (503 `busy`) than left waiting while a burst drains.
+const HASHES_WAITING: usize = 64;
+
 /// Shared by every request.
 pub struct AppState {
     pub db: Db,
@@ -77,7 +82,9 @@ pub async fn serve(listen: &str, storage: Storage) -> anyhow::Result<()> {
         peers: sync::Peers::default(),
         hub: events::Hub::default(),
         docs: Arc::default(),
-        hashing: workers::Workers::per_core("argon2").context("starting the password hashing threads")?,
+        hashing: workers::Workers::per_core("argon2")
+            .context("starting the password hashing threads")?
+            .with_queue_limit(HASHES_WAITING),
     });
     if let Some(listener) = listener {
         tokio::spawn(events::relay(state.clone(), listener));

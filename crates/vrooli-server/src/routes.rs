@@ -123,12 +123,7 @@ async fn register(
     let c = body(json)?;
     let email = check_credentials(&c)?;
     let password = c.password.clone();
-    let hash = state
-        .hashing
-        .run(move || auth::hash_password(&password))
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(ApiError::internal)?;
+    let hash = state.hashing.run(move || auth::hash_password(&password)).await?.map_err(ApiError::internal)?;
     let id = auth::new_id();
     let created = state.db.create_account(id, &email, &hash).await?;
     let Some(account) = created else {
@@ -163,8 +158,7 @@ async fn login(
     let good = state
         .hashing
         .run(move || auth::verify_password(&password, hash.as_deref().unwrap_or_else(|| auth::decoy_hash())))
-        .await
-        .map_err(ApiError::internal)?;
+        .await?;
     let wrong = || ApiError::new(StatusCode::UNAUTHORIZED, "wrong_credentials", "wrong email or password");
     let Some(account) = account else { return Err(wrong()) };
     let id = account.id;

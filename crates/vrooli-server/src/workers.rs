@@ -13,8 +13,13 @@
 //! hashing); the rest waits its turn in order, each waiting job holding only its inputs. A job
 //! that panics fails its own call only: the thread catches it and takes the next job, as tokio's
 //! pool would have (a panic that ended the connection's one thread would end the server's storage).
+//!
+//! A queue may have a limit ([`Workers::with_queue_limit`], used for hashing): past it a call is
+//! turned away at once ([`WorkerError::Busy`]) rather than waiting longer than its client would.
+//! A job whose caller has gone (the request dropped while it waited) is skipped, not run.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 
@@ -27,6 +32,9 @@ type Job = Box<dyn FnOnce() + Send>;
 pub struct Workers {
     name: &'static str,
     jobs: mpsc::Sender<Job>,
+    /// Jobs sent and not yet taken by a thread.
+    waiting: Arc<AtomicUsize>,
+    limit: usize,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +43,8 @@ pub enum WorkerError {
     Gone(&'static str),
     #[error("a job on the {0} threads panicked")]
     Panicked(&'static str),
+    #[error("the {0} threads have a full queue")]
+    Busy(&'static str),
 }
 
 impl Workers {
@@ -61,19 +71,37 @@ impl Workers {
                 }
             })?;
         }
-        Ok(Workers { name, jobs })
+        Ok(Workers { name, jobs, waiting: Arc::default(), limit: usize::MAX })
+    }
+
+    /// Turns calls away ([`WorkerError::Busy`]) while `limit` jobs already wait.
+    pub fn with_queue_limit(self, limit: usize) -> Workers {
+        Workers { limit, ..self }
     }
 
     /// Runs `work` on one of the threads when its turn comes.
     pub async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T, WorkerError> {
+        if self.waiting.fetch_add(1, Ordering::AcqRel) >= self.limit {
+            self.waiting.fetch_sub(1, Ordering::AcqRel);
+            return Err(WorkerError::Busy(self.name));
+        }
         let (done, result) = oneshot::channel();
+        let waiting = Arc::clone(&self.waiting);
         let job: Job = Box::new(move || {
+            waiting.fetch_sub(1, Ordering::AcqRel);
+            // The request went away while this waited: nobody wants the result.
+            if done.is_closed() {
+                return;
+            }
             // Whatever `work` shared is dropped with it, and only its caller sees the panic.
             let outcome = catch_unwind(AssertUnwindSafe(work));
             // The request may have gone meanwhile: nobody waits for the result then.
             let _ = done.send(outcome);
         });
-        self.jobs.send(job).map_err(|_| WorkerError::Gone(self.name))?;
+        if self.jobs.send(job).is_err() {
+            self.waiting.fetch_sub(1, Ordering::AcqRel);
+            return Err(WorkerError::Gone(self.name));
+        }
         match result.await {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(_panic)) => Err(WorkerError::Panicked(self.name)),
@@ -84,7 +112,7 @@ impl Workers {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::atomic::AtomicBool;
     use std::time::Duration;
 
     use super::*;
@@ -132,5 +160,65 @@ mod tests {
         let hashing = Workers::start("argon2", 1).unwrap();
         let hash = hashing.run(|| crate::auth::hash_password("correct horse")).await.unwrap().unwrap();
         assert!(hashing.run(move || crate::auth::verify_password("correct horse", &hash)).await.unwrap());
+    }
+
+    /// Occupies the one thread of `workers` until the returned sender is dropped or sent to.
+    async fn occupy(workers: &Workers) -> (mpsc::Sender<()>, tokio::task::JoinHandle<()>) {
+        let (release, wait) = mpsc::channel::<()>();
+        let (started, running) = oneshot::channel();
+        let workers = workers.clone();
+        let task = tokio::spawn(async move {
+            workers
+                .run(move || {
+                    let _ = started.send(());
+                    let _ = wait.recv();
+                })
+                .await
+                .unwrap();
+        });
+        running.await.unwrap();
+        (release, task)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_full_queue_turns_new_calls_away_at_once_and_serves_the_queued_ones() {
+        let hashing = Workers::start("argon2", 1).unwrap().with_queue_limit(2);
+        let (release, blocker) = occupy(&hashing).await;
+        let queued: Vec<_> = (0..2)
+            .map(|i| {
+                let hashing = hashing.clone();
+                tokio::spawn(async move { hashing.run(move || i).await })
+            })
+            .collect();
+        while hashing.waiting.load(Ordering::Acquire) < 2 {
+            tokio::task::yield_now().await;
+        }
+        let turned_away = tokio::time::timeout(Duration::from_secs(5), hashing.run(|| 9))
+            .await
+            .expect("a call past the limit is answered at once, not queued");
+        assert!(matches!(turned_away, Err(WorkerError::Busy("argon2"))), "{turned_away:?}");
+        drop(release);
+        blocker.await.unwrap();
+        for (i, task) in queued.into_iter().enumerate() {
+            assert_eq!(task.await.unwrap().unwrap(), i);
+        }
+        assert_eq!(hashing.run(|| 3).await.unwrap(), 3, "room again once the queue drained");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_job_whose_caller_left_is_not_run() {
+        let hashing = Workers::start("argon2", 1).unwrap();
+        let (release, blocker) = occupy(&hashing).await;
+        let ran = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&ran);
+        // The call is queued behind the blocker, then its caller gives up waiting.
+        let gave_up =
+            tokio::time::timeout(Duration::from_millis(50), hashing.run(move || flag.store(true, Ordering::SeqCst)));
+        assert!(gave_up.await.is_err());
+        drop(release);
+        blocker.await.unwrap();
+        assert_eq!(hashing.run(|| 1).await.unwrap(), 1);
+        assert!(!ran.load(Ordering::SeqCst), "the abandoned job was skipped");
+        assert_eq!(hashing.waiting.load(Ordering::Acquire), 0);
     }
 }
