@@ -8,7 +8,7 @@
 //! log); and it is removed again with `dpkg -r`. `cargo xtask test` runs it with `--debug`.
 
 use std::{
-    fs::{self, File},
+    fs,
     path::{Path, PathBuf},
     process::{Command, Stdio},
     thread,
@@ -17,7 +17,7 @@ use std::{
 
 use anyhow::{bail, ensure, Context, Result};
 
-use crate::{desktop, process, smoke::ProcessGroup, system_deps, ui};
+use crate::{desktop, process, smoke, smoke::ProcessGroup, system_deps, ui};
 
 /// What the installed package must hold (paths as `dpkg-deb -c` lists them, without `./`).
 const BINARY: &str = "usr/bin/vrooli-desktop";
@@ -103,18 +103,12 @@ fn install_and_launch(deb: &Path) -> Result<()> {
 fn launch_installed() -> Result<()> {
     let scratch = tempfile::tempdir().context("cannot create a temporary directory")?;
     let log_path = scratch.path().join("app.log");
-    let auth_file = scratch.path().join("Xauthority");
-    fs::write(&auth_file, b"").context("cannot create the X auth file")?;
-    let log = File::create(&log_path).context("cannot create the app's log file")?;
-    let mut command = Command::new("xvfb-run");
+    let mut command = smoke::under_xvfb(&scratch.path().join("Xauthority"), &log_path)?;
     command
-        .args(["-a", "--server-args=-screen 0 1280x800x24", "-f"])
-        .arg(&auth_file)
-        .args(["dbus-run-session", "--", "/usr/bin/vrooli-desktop"])
+        .arg("/usr/bin/vrooli-desktop")
         .env("VROOLI_DATA_DIR", scratch.path().join("data"))
         .env("RUST_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(Stdio::from(log));
+        .stdout(Stdio::null());
     let group = ProcessGroup::spawn(command)?;
     let started = Instant::now();
     loop {

@@ -18,9 +18,9 @@
 //! `VROOLI_BENCH_DESKTOP_MESSAGES` changes the size (default 1,000,000).
 
 use std::{
-    fs::{self, File},
+    fs,
     path::{Path, PathBuf},
-    process::{Command, Stdio},
+    process::Command,
     thread,
     time::{Duration, Instant},
 };
@@ -132,7 +132,6 @@ fn measure(binary: &Path, driver: &Path, data_dir: &Path, scratch: &Path, open_c
         let dir = scratch.join(format!("start-{}-{n}", data_dir.file_name().and_then(|n| n.to_str()).unwrap_or("dir")));
         fs::create_dir_all(dir.join("home"))?;
         let auth_file = dir.join("Xauthority");
-        fs::write(&auth_file, b"").context("cannot create the X auth file")?;
         let log_path = dir.join("app.log");
         let (group, port) = smoke::launch_driver(driver, data_dir, &dir.join("home"), &auth_file, &log_path)?;
         let measured = webdriver::wait_until_ready(port, WAIT).and_then(|()| {
@@ -157,21 +156,14 @@ fn measure(binary: &Path, driver: &Path, data_dir: &Path, scratch: &Path, open_c
 /// returns its log.
 fn bare_start(binary: &Path, data_dir: &Path, dir: &Path, env: &[(&str, &str)]) -> Result<(Start, String)> {
     fs::create_dir_all(dir.join("home"))?;
-    let auth_file = dir.join("Xauthority");
-    fs::write(&auth_file, b"").context("cannot create the X auth file")?;
     let log_path = dir.join("app.log");
-    let log = File::create(&log_path).context("cannot create the app's log file")?;
-    let mut command = Command::new("xvfb-run");
+    let mut command = smoke::under_xvfb(&dir.join("Xauthority"), &log_path)?;
     command
-        .args(["-a", "--server-args=-screen 0 1280x800x24", "-f"])
-        .arg(&auth_file)
-        .args(["dbus-run-session", "--"])
         .arg(binary)
         .env("VROOLI_DATA_DIR", data_dir)
         .env("HOME", dir.join("home"))
         .env("RUST_LOG", "info")
-        .envs(env.iter().copied())
-        .stderr(Stdio::from(log));
+        .envs(env.iter().copied());
     let group = smoke::ProcessGroup::spawn(command)?;
     let deadline = Instant::now() + WAIT;
     while !fs::read_to_string(&log_path).unwrap_or_default().contains("command answered") {
@@ -179,9 +171,9 @@ fn bare_start(binary: &Path, data_dir: &Path, dir: &Path, env: &[(&str, &str)]) 
         thread::sleep(Duration::from_millis(50));
     }
     let app = binary.file_name().and_then(|name| name.to_str()).unwrap_or_default();
-    let memory = e2e::resident_memory(group.id())
+    let memory = e2e::resident_memory(group.id(), app)
         .into_iter()
-        .map(|(name, kb)| if app.starts_with(&name) { ("app".to_owned(), kb) } else { (name, kb) })
+        .map(|(name, kb)| if e2e::is_process_of(&name, app) { ("app".to_owned(), kb) } else { (name, kb) })
         .collect();
     drop(group);
     let log = fs::read_to_string(&log_path).with_context(|| format!("cannot read {}", log_path.display()))?;
@@ -199,7 +191,7 @@ fn first_screen(s: &webdriver::Session, group: u32, open_chat: bool) -> Result<S
     // The first screen with its data: the chat list, or on an empty data dir its empty state.
     s.wait_one("[data-testid=chat-list], [data-testid=no-chats]", WAIT)?;
     let first_paint_ms = e2e::first_paint_ms(s)?;
-    let memory = e2e::resident_memory(group);
+    let memory = e2e::resident_memory(group, e2e::APP_BINARY);
     let mut start = Start { first_paint_ms, memory, ..Start::default() };
     if open_chat {
         let item = s.wait_one("[data-testid=chat-item]", WAIT)?;

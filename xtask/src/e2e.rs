@@ -32,6 +32,8 @@ use crate::x11_screenshot::XDisplay;
 
 /// The main window's title (`tauri.conf.json`), to find it on the X display.
 const WINDOW_TITLE: &str = "Vrooli";
+/// The desktop binary's name, to tell its process from the test's.
+pub const APP_BINARY: &str = "vrooli-desktop";
 
 const WAIT: Duration = Duration::from_secs(20);
 /// Written into the store before the app starts; the Settings screen must show their count.
@@ -337,7 +339,7 @@ fn settings_and_row_counts(ctx: &Ctx<'_>, figures: &mut Figures) -> Result<()> {
     // The first screen: the chat list (seeded with one chat) answered through the commands.
     s.wait_one("[data-testid=chat-list]", WAIT)?;
     figures.first_paint_ms = first_paint_ms(s)?;
-    figures.memory_at_start = resident_memory(ctx.group);
+    figures.memory_at_start = resident_memory(ctx.group, APP_BINARY);
 
     // The CSP holds in the real window: no eval, no inline script.
     let csp = s.execute(
@@ -895,8 +897,9 @@ pub fn check_database(dir: &Path, seeded: &Seeded) -> Result<()> {
 
 // --- figures ---------------------------------------------------------------------------------
 
-/// Resident memory (kB) of each process of the app's process group, by name, after idling.
-pub fn resident_memory(group: u32) -> Vec<(String, u64)> {
+/// Resident memory (kB) of each process of the app's process group, by name, after idling:
+/// the app's own process (its binary named `app`) and its WebKit processes.
+pub fn resident_memory(group: u32, app: &str) -> Vec<(String, u64)> {
     thread::sleep(Duration::from_secs(3));
     let mut found = Vec::new();
     let Ok(entries) = fs::read_dir("/proc") else { return found };
@@ -908,11 +911,8 @@ pub fn resident_memory(group: u32) -> Vec<(String, u64)> {
         let comm = head.split_once('(').map(|(_, c)| c).unwrap_or_default();
         let pgrp = rest.split_whitespace().nth(2).and_then(|p| p.parse::<u32>().ok());
         // WebKitWebDriver is the test's, not the app's.
-        let app = comm.starts_with("vrooli-desktop")
-            || comm.starts_with("tauri-floor")
-            || comm.starts_with("WebKitWebProces")
-            || comm.starts_with("WebKitNetwork");
-        if pgrp != Some(group) || !app {
+        let ours = is_process_of(comm, app) || comm.starts_with("WebKitWebProces") || comm.starts_with("WebKitNetwork");
+        if pgrp != Some(group) || !ours {
             continue;
         }
         let status = fs::read_to_string(path.join("status")).unwrap_or_default();
@@ -927,6 +927,12 @@ pub fn resident_memory(group: u32) -> Vec<(String, u64)> {
     }
     found.sort();
     found
+}
+
+/// Whether a process named `comm` runs the binary named `binary` (the kernel cuts names to 15
+/// bytes).
+pub fn is_process_of(comm: &str, binary: &str) -> bool {
+    !comm.is_empty() && binary.starts_with(comm)
 }
 
 /// The page's first contentful paint, milliseconds after its load started.
@@ -980,4 +986,17 @@ pub fn report(profile: &str, figures: &Figures, memory: &[(String, u64)], log: &
     print_memory(&figures.memory_at_start);
     eprintln!("  resident memory, idle after all scenarios (the 10,000-message chat open):");
     print_memory(memory);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_process_name_cut_to_15_bytes_still_names_its_binary() {
+        assert!(is_process_of("vrooli-desktop", APP_BINARY));
+        assert!(is_process_of("WebKitWebProces", "WebKitWebProcess"));
+        assert!(!is_process_of("WebKitWebDriver", APP_BINARY));
+        assert!(!is_process_of("", APP_BINARY));
+    }
 }

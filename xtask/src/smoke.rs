@@ -41,7 +41,6 @@ pub fn run(root: &Path, profile: desktop::Profile) -> Result<()> {
     let data_dir = scratch.path().join("data");
     let auth_file = scratch.path().join("Xauthority");
     let log_path = scratch.path().join("app.log");
-    fs::write(&auth_file, b"").context("cannot create the X auth file")?;
     let seeded = e2e::seed(&data_dir, &desktop::target_dir(root))?;
     let app_home = scratch.path().join("app-home");
     fs::create_dir_all(&app_home).context("cannot create the app's HOME")?;
@@ -76,7 +75,7 @@ pub fn run(root: &Path, profile: desktop::Profile) -> Result<()> {
             devices: &devices,
         };
         let ran = e2e::run_all(&ctx);
-        let memory = ran.as_ref().ok().map(|_| e2e::resident_memory(driver_group.id()));
+        let memory = ran.as_ref().ok().map(|_| e2e::resident_memory(driver_group.id(), e2e::APP_BINARY));
         let ended = session.end();
         ran.and_then(|figures| ended.map(|()| (figures, memory)))
     });
@@ -108,12 +107,9 @@ pub fn launch_driver(
 ) -> Result<(ProcessGroup, u16)> {
     let port = free_port()?;
     let native_port = free_port()?;
-    let log = File::create(log_path).context("cannot create the app's log file")?;
-    let mut command = Command::new("xvfb-run");
+    let mut command = under_xvfb(auth_file, log_path)?;
     command
-        .args(["-a", "--server-args=-screen 0 1280x800x24", "-f"])
-        .arg(auth_file)
-        .args(["dbus-run-session", "--", "sh", "-c", UNLOCK_KEYRING_THEN, "sh"])
+        .args(["sh", "-c", UNLOCK_KEYRING_THEN, "sh"])
         .arg(driver)
         .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
         .env("VROOLI_DATA_DIR", data_dir)
@@ -121,9 +117,24 @@ pub fn launch_driver(
         .env("VROOLI_E2E_KEYRING_PASSWORD", online::KEYRING_PASSWORD)
         .env_remove("VROOLI_TOKEN")
         // The startup figures are log lines at info.
-        .env("RUST_LOG", "info")
-        .stderr(Stdio::from(log));
+        .env("RUST_LOG", "info");
     Ok((ProcessGroup::spawn(command)?, port))
+}
+
+/// `xvfb-run … dbus-run-session --`, to be followed by the program to run: on a virtual display
+/// of its own (its auth file written to `auth_file`, which screenshots read) and in a D-Bus
+/// session of its own (the helper daemons GTK starts end with it), stderr to `log_path`.
+pub fn under_xvfb(auth_file: &Path, log_path: &Path) -> Result<Command> {
+    // xvfb-run fills it in; it must exist first.
+    fs::write(auth_file, b"").context("cannot create the X auth file")?;
+    let log = File::create(log_path).context("cannot create the app's log file")?;
+    let mut command = Command::new("xvfb-run");
+    command
+        .args(["-a", "--server-args=-screen 0 1280x800x24", "-f"])
+        .arg(auth_file)
+        .args(["dbus-run-session", "--"])
+        .stderr(Stdio::from(log));
+    Ok(command)
 }
 
 /// On a failure the app's own log (and the server's) says most; their last lines go to stderr.

@@ -32,9 +32,10 @@ use anyhow::Context;
 
 pub use db::Db;
 
-/// Sign-ins and registrations that may wait for a hashing thread. Each hash takes tens of
-/// milliseconds of a core, so the last of 64 waits on the order of a second on two cores; past
-/// that a client is better told at once (503 `busy`) than left waiting while a burst drains.
+/// Sign-ins and registrations that may wait for a hashing thread. A hash takes ~25 ms of a core
+/// (a hash and a verify, `workers::tests::a_hash_made_on_the_threads_verifies`: 0.05 s on the
+/// 2-core machine of 2026-12-06), so the last of 64 waits ~0.8 s on two cores; past that a
+/// client is better told at once (503 `busy`) than left waiting while a burst drains.
 const HASHES_WAITING: usize = 64;
 
 /// Shared by every request.
